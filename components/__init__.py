@@ -1,0 +1,1 @@
+"""Pulumi components of the order platform, one concern per module."""

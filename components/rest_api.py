@@ -1,0 +1,267 @@
+"""`RestApi`: one API Gateway REST API that several components add Lambda routes to.
+
+It owns what every route shares: request validator, models generated from the handlers' pydantic
+models, CORS preflight, gateway responses with CORS headers, and, once all routes are added,
+`publish()`: deployment with redeploy triggers, stage with access logs and X-Ray, method
+settings (logging, metrics, throttling, cache) and the account's CloudWatch role when enabled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Optional
+
+import pulumi
+import pulumi_aws as aws
+
+from components.grants import assume_role_policy
+from components.python_function import PythonFunction
+from stack_settings import ApiSettings
+
+CORS_ALLOW_HEADERS = "Content-Type,Authorization,Idempotency-Key,X-Amz-Date,X-Api-Key"
+ACCESS_LOG_FORMAT = json.dumps({
+    "requestId": "$context.requestId",
+    "ip": "$context.identity.sourceIp",
+    "requestTime": "$context.requestTime",
+    "httpMethod": "$context.httpMethod",
+    "resourcePath": "$context.resourcePath",
+    "status": "$context.status",
+    "protocol": "$context.protocol",
+    "responseLength": "$context.responseLength",
+    "error": "$context.error.message",
+    "integrationError": "$context.integrationErrorMessage",
+})
+# Validation errors never reach a Lambda: these responses carry the CORS headers instead.
+GATEWAY_RESPONSES = {
+    "DEFAULT_4XX": '{"message": $context.error.messageString}',
+    "DEFAULT_5XX": '{"message": $context.error.messageString}',
+    "BAD_REQUEST_BODY": '{"message": "Invalid request body: $util.escapeJavaScript('
+                        '$context.error.validationErrorString)"}',
+}
+ACCESS_LOG_ROLE_POLICY = ("arn:aws:iam::aws:policy/service-role/"
+                          "AmazonAPIGatewayPushToCloudWatchLogs")
+
+
+@dataclass(frozen=True)
+class ApiModel:
+    name: str
+    resource: aws.apigateway.Model
+
+
+@dataclass
+class RestApiArgs:
+    name_prefix: str
+    settings: ApiSettings
+    log_retention_days: int
+    tracing: bool
+
+
+def _quoted(value: str) -> str:
+    """Static header values in API Gateway mappings are single-quoted literals."""
+    return f"'{value}'"
+
+
+def _source_path(path: str) -> str:
+    """`/users/{userId}` -> `users/*`, the resource path in an execute-api ARN."""
+    return "/".join("*" if p.startswith("{") else p for p in path.strip("/").split("/"))
+
+
+class RestApi(pulumi.ComponentResource):
+    def __init__(self, name: str, args: RestApiArgs,
+                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        super().__init__("order-platform:components:RestApi", name, None, opts)
+        self._name = name
+        self._args = args
+        # Origin returned by the gateway itself (preflight and gateway responses); handlers
+        # echo the matching origin of the list.
+        origins = args.settings.cors_allowed_origins
+        self.cors_origin = "*" if "*" in origins else origins[0]
+        self._definition: list[dict] = []  # what a redeployment must notice
+        self._children: list[pulumi.Resource] = []  # what the deployment depends on
+        self._resources: dict[str, pulumi.Output[str]] = {}
+        self._methods: dict[str, list[str]] = {}
+        self.routes: list[tuple[str, str, PythonFunction]] = []
+
+        self.api = aws.apigateway.RestApi(
+            name, name=f"{args.name_prefix}-api",
+            description="Order platform API: users and orders",
+            endpoint_configuration=aws.apigateway.RestApiEndpointConfigurationArgs(
+                types="REGIONAL"),
+            opts=pulumi.ResourceOptions(parent=self))
+        self._resources[""] = self.api.root_resource_id
+        self.validator = aws.apigateway.RequestValidator(
+            f"{name}-validator", rest_api=self.api.id, name="body-and-parameters",
+            validate_request_body=True, validate_request_parameters=True,
+            opts=pulumi.ResourceOptions(parent=self))
+        self._children.append(self.validator)
+        for response_type, template in GATEWAY_RESPONSES.items():
+            self._add_gateway_response(response_type, template)
+
+    # -- building -------------------------------------------------------------------------
+
+    def model(self, model_name: str, schema: dict) -> ApiModel:
+        """A request model (JSON Schema draft-04) generated from a handler's pydantic model."""
+        text = json.dumps(schema, sort_keys=True)
+        model = aws.apigateway.Model(
+            f"{self._name}-model-{model_name}", rest_api=self.api.id, name=model_name,
+            content_type="application/json", schema=text,
+            opts=pulumi.ResourceOptions(parent=self))
+        self._track(model, kind="model", name=model_name, schema=text)
+        return ApiModel(model_name, model)
+
+    def route(self, method: str, path: str, function: PythonFunction,
+              model: Optional[ApiModel] = None) -> None:
+        """`method path` -> Lambda proxy integration, validated against `model` if given."""
+        resource_id = self._resource(path)
+        slug = f"{method.lower()}-{_source_path(path).replace('/', '-').replace('*', 'id')}"
+        params = {f"method.request.path.{p[1:-1]}": True
+                  for p in path.split("/") if p.startswith("{")}
+        opts = pulumi.ResourceOptions(parent=self)
+        api_method = aws.apigateway.Method(
+            f"{self._name}-{slug}", rest_api=self.api.id, resource_id=resource_id,
+            http_method=method, authorization="NONE", request_parameters=params or None,
+            request_validator_id=self.validator.id,
+            request_models={"application/json": model.resource.name} if model else None,
+            opts=opts)
+        integration = aws.apigateway.Integration(
+            f"{self._name}-{slug}-integration", rest_api=self.api.id, resource_id=resource_id,
+            http_method=api_method.http_method, type="AWS_PROXY",
+            integration_http_method="POST",  # Lambda is always invoked with POST
+            uri=function.invoke_arn, timeout_milliseconds=29000, opts=opts)
+        aws.lambda_.Permission(
+            f"{self._name}-{slug}-permission", action="lambda:InvokeFunction",
+            function=function.function.name,
+            qualifier=function.alias.name if function.alias else None,
+            principal="apigateway.amazonaws.com",
+            source_arn=self.api.execution_arn.apply(
+                lambda arn: f"{arn}/*/{method}/{_source_path(path)}"),
+            opts=opts)
+        self._methods.setdefault(path, []).append(method)
+        self.routes.append((method, path, function))
+        self._track(api_method, integration, kind="route", method=method, path=path,
+                    function=function.logical_name,
+                    model=model.name if model else None)
+
+    def _resource(self, path: str) -> pulumi.Output[str]:
+        """The resource id for `path`, creating missing parents and their CORS preflight."""
+        path = path.strip("/")
+        if path not in self._resources:
+            parent, _, part = path.rpartition("/")
+            slug = path.replace("/", "-").replace("{", "").replace("}", "")
+            resource = aws.apigateway.Resource(
+                f"{self._name}-{slug}", rest_api=self.api.id, parent_id=self._resource(parent),
+                path_part=part, opts=pulumi.ResourceOptions(parent=self))
+            self._resources[path] = resource.id
+            self._track(resource, kind="resource", path=path)
+        return self._resources[path]
+
+    def _add_preflight(self, path: str, methods: list[str]) -> None:
+        """OPTIONS answered by API Gateway itself (MOCK) with the CORS headers."""
+        resource_id = self._resources[path.strip("/")]
+        slug = f"options-{_source_path(path).replace('/', '-').replace('*', 'id')}"
+        opts = pulumi.ResourceOptions(parent=self)
+        headers = {
+            "Access-Control-Allow-Headers": CORS_ALLOW_HEADERS,
+            "Access-Control-Allow-Methods": ",".join(["OPTIONS", *sorted(methods)]),
+            "Access-Control-Allow-Origin": self.cors_origin,
+        }
+        method = aws.apigateway.Method(
+            f"{self._name}-{slug}", rest_api=self.api.id, resource_id=resource_id,
+            http_method="OPTIONS", authorization="NONE", opts=opts)
+        integration = aws.apigateway.Integration(
+            f"{self._name}-{slug}-integration", rest_api=self.api.id,
+            resource_id=resource_id, http_method=method.http_method, type="MOCK",
+            request_templates={"application/json": '{"statusCode": 200}'}, opts=opts)
+        method_response = aws.apigateway.MethodResponse(
+            f"{self._name}-{slug}-response", rest_api=self.api.id, resource_id=resource_id,
+            http_method=method.http_method, status_code="200",
+            response_parameters={f"method.response.header.{h}": True for h in headers},
+            opts=opts)
+        integration_response = aws.apigateway.IntegrationResponse(
+            f"{self._name}-{slug}-integration-response", rest_api=self.api.id,
+            resource_id=resource_id, http_method=method.http_method, status_code="200",
+            response_parameters={f"method.response.header.{h}": _quoted(v)
+                                 for h, v in headers.items()},
+            response_templates={"application/json": ""},
+            opts=pulumi.ResourceOptions(parent=self,
+                                        depends_on=[integration, method_response]))
+        self._track(method, integration, method_response, integration_response,
+                    kind="preflight", path=path, headers=headers)
+
+    def _add_gateway_response(self, response_type: str, template: str) -> None:
+        headers = {
+            "Access-Control-Allow-Origin": self.cors_origin,
+            "Access-Control-Allow-Headers": CORS_ALLOW_HEADERS,
+        }
+        response = aws.apigateway.Response(
+            f"{self._name}-{response_type.lower().replace('_', '-')}",
+            rest_api_id=self.api.id, response_type=response_type,
+            response_parameters={f"gatewayresponse.header.{h}": _quoted(v)
+                                 for h, v in headers.items()},
+            response_templates={"application/json": template},
+            opts=pulumi.ResourceOptions(parent=self))
+        self._track(response, kind="gateway-response", type=response_type, template=template,
+                    headers=headers)
+
+    def _track(self, *resources: pulumi.Resource, **definition) -> None:
+        self._children.extend(resources)
+        self._definition.append(definition)
+
+    # -- publishing -----------------------------------------------------------------------
+
+    def publish(self) -> aws.apigateway.Stage:
+        """Deploy every route added so far to the configured stage."""
+        for path, methods in self._methods.items():
+            self._add_preflight(path, methods)
+        s = self._args.settings
+        opts = pulumi.ResourceOptions(parent=self)
+        # Any change to a route, model, validator or gateway response changes the hash, so
+        # the stage never keeps serving the previous API.
+        redeploy = hashlib.sha256(
+            json.dumps(self._definition, sort_keys=True).encode()).hexdigest()
+        self.deployment = aws.apigateway.Deployment(
+            f"{self._name}-deployment", rest_api=self.api.id,
+            description="Order platform API", triggers={"redeployment": redeploy},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=self._children))
+        self.access_logs = aws.cloudwatch.LogGroup(
+            f"{self._name}-access-logs",
+            name=f"/aws/apigateway/{self._args.name_prefix}-api/access",
+            retention_in_days=self._args.log_retention_days, opts=opts)
+        stage_depends = [self._account_role()] if s.manage_account_role else []
+        self.stage = aws.apigateway.Stage(
+            f"{self._name}-stage", rest_api=self.api.id, deployment=self.deployment.id,
+            stage_name=s.stage_name, xray_tracing_enabled=self._args.tracing,
+            cache_cluster_enabled=s.cache_enabled,
+            cache_cluster_size=s.cache_size if s.cache_enabled else None,
+            access_log_settings=aws.apigateway.StageAccessLogSettingsArgs(
+                destination_arn=self.access_logs.arn, format=ACCESS_LOG_FORMAT),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=stage_depends))
+        self.method_settings = aws.apigateway.MethodSettings(
+            f"{self._name}-method-settings", rest_api=self.api.id,
+            stage_name=self.stage.stage_name, method_path="*/*",
+            settings=aws.apigateway.MethodSettingsSettingsArgs(
+                logging_level="INFO", metrics_enabled=True, data_trace_enabled=s.data_trace,
+                throttling_rate_limit=s.throttling_rate_limit,
+                throttling_burst_limit=s.throttling_burst_limit,
+                caching_enabled=s.cache_enabled),
+            opts=opts)
+        self.url = self.stage.invoke_url
+        self.register_outputs({"url": self.url})
+        return self.stage
+
+    def _account_role(self) -> aws.apigateway.Account:
+        """The regional API Gateway setting that lets stages write execution/access logs."""
+        opts = pulumi.ResourceOptions(parent=self)
+        role = aws.iam.Role(f"{self._name}-cloudwatch-role",
+                            assume_role_policy=assume_role_policy("apigateway.amazonaws.com"),
+                            opts=opts)
+        attachment = aws.iam.RolePolicyAttachment(
+            f"{self._name}-cloudwatch-role-policy", role=role.name,
+            policy_arn=ACCESS_LOG_ROLE_POLICY, opts=opts)
+        # One per region and account: keep it when this stack goes away.
+        return aws.apigateway.Account(
+            f"{self._name}-account", cloudwatch_role_arn=role.arn,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[attachment],
+                                        retain_on_delete=True))

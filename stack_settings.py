@@ -1,0 +1,232 @@
+"""Typed stack settings, built once from the stack's Pulumi config and passed down.
+
+Every field has a default that suits dev; `Pulumi.<stack>.yaml` overrides what a stack needs.
+Validation happens before any resource is registered: an unknown key, a wrong type or a value
+out of range stops the program with a message that names the key and the allowed range.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic.alias_generators import to_camel
+
+PROJECT = "order-platform"
+
+# The retention values CloudWatch Logs accepts.
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
+                      1827, 2192, 2557, 2922, 3288, 3653)
+
+
+class _Section(BaseModel):
+    """Config objects use camelCase keys, reject unknown keys and are immutable."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid",
+                              frozen=True)
+
+
+class FunctionSizing(_Section):
+    memory: Annotated[int, Field(ge=128, le=10240)] = 256
+    timeout: Annotated[int, Field(ge=1, le=900)] = 30
+
+
+class FunctionClasses(_Section):
+    """Memory (MB) and timeout (s) per class of function."""
+
+    api: FunctionSizing = FunctionSizing(memory=512, timeout=10)
+    event: FunctionSizing = FunctionSizing(memory=256, timeout=30)
+    queue: FunctionSizing = FunctionSizing(memory=256, timeout=30)
+    workflow: FunctionSizing = FunctionSizing(memory=256, timeout=30)
+    scheduled: FunctionSizing = FunctionSizing(memory=512, timeout=120)
+
+
+class ApiSettings(_Section):
+    stage_name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{1,128}$")] = "dev"
+    cors_allowed_origins: Annotated[list[str], Field(min_length=1)] = ["*"]
+    throttling_rate_limit: Annotated[float, Field(gt=0, le=10000)] = 50
+    throttling_burst_limit: Annotated[int, Field(ge=1, le=5000)] = 100
+    data_trace: bool = False
+    # The API Gateway CloudWatch role is one per region and account: only one stack manages it.
+    manage_account_role: bool = True
+    cache_enabled: bool = False
+    cache_size: Literal["0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237"] = "0.5"
+    # Provisioned concurrency for API functions; when set, integrations target an alias.
+    provisioned_concurrency: Annotated[int, Field(ge=0, le=1000)] = 0
+
+
+class EventSettings(_Section):
+    bus_name: Annotated[str, Field(pattern=r"^[A-Za-z0-9._\-]{1,256}$")] = "order-events"
+    high_value_threshold: Annotated[float, Field(ge=0)] = 1000
+    target_max_retry_attempts: Annotated[int, Field(ge=0, le=185)] = 2
+    target_max_event_age_seconds: Annotated[int, Field(ge=60, le=86400)] = 7200
+    async_max_retry_attempts: Annotated[int, Field(ge=0, le=2)] = 2
+    async_max_event_age_seconds: Annotated[int, Field(ge=60, le=21600)] = 3600
+
+
+class QueueSettings(_Section):
+    max_receive_count: Annotated[int, Field(ge=1, le=1000)] = 3
+    batch_size: Annotated[int, Field(ge=1, le=10000)] = 10
+    batching_window_seconds: Annotated[int, Field(ge=0, le=300)] = 0
+    maximum_concurrency: Annotated[int, Field(ge=2, le=1000)] = 5
+
+
+class WorkflowSettings(_Section):
+    timeout_seconds: Annotated[int, Field(ge=10, le=31536000)] = 300
+
+
+class NotificationSettings(_Section):
+    sender_email: Annotated[str, Field(pattern=r"^[^\s@]+@[^\s@]+\.[^\s@]+$")] = \
+        "orders@example.com"
+
+
+class ReportSettings(_Section):
+    schedule: Annotated[str, Field(pattern=r"^(cron|rate)\(.+\)$")] = "cron(0 1 * * ? *)"
+
+
+class MonitoringSettings(_Section):
+    alarm_email: Annotated[str | None, Field(pattern=r"^[^\s@]+@[^\s@]+\.[^\s@]+$")] = None
+    period_seconds: Literal[60, 300, 900, 3600] = 300
+    evaluation_periods: Annotated[int, Field(ge=1, le=100)] = 2
+    datapoints_to_alarm: Annotated[int, Field(ge=1, le=100)] = 2
+    errors_threshold: Annotated[float, Field(ge=0)] = 5
+    duration_statistic: Literal["Average", "p90", "p95", "p99"] = "p99"
+    # Duration alarm threshold as a share of each function's timeout.
+    duration_threshold_ratio: Annotated[float, Field(gt=0, le=1)] = 0.8
+    throttles_threshold: Annotated[float, Field(ge=1)] = 1
+    api_5xx_threshold: Annotated[float, Field(ge=0, alias="api5xxThreshold")] = 1
+    api_latency_p99_ms: Annotated[float, Field(gt=0)] = 3000
+
+    @field_validator("datapoints_to_alarm")
+    @classmethod
+    def _not_more_than_periods(cls, value: int, info) -> int:
+        periods = info.data.get("evaluation_periods", value)
+        if value > periods:
+            raise ValueError(f"must be at most evaluationPeriods ({periods})")
+        return value
+
+
+class StackSettings(_Section):
+    """All settings of one stack. Field names are the config keys in camelCase."""
+
+    functions: FunctionClasses = FunctionClasses()
+    architecture: Literal["arm64", "x86_64"] = "arm64"
+    runtime: Literal["python3.11", "python3.12", "python3.13"] = "python3.13"
+    log_retention_days: int = 14
+    log_level: Literal["DEBUG", "INFO", "WARN", "ERROR"] = "INFO"
+    tracing: bool = True
+    powertools_layer_version: Annotated[int, Field(ge=1)] = 18
+    protect_stateful_resources: bool = False
+    point_in_time_recovery: bool = True
+    api: ApiSettings = ApiSettings()
+    events: EventSettings = EventSettings()
+    queue: QueueSettings = QueueSettings()
+    workflow: WorkflowSettings = WorkflowSettings()
+    notifications: NotificationSettings = NotificationSettings()
+    report: ReportSettings = ReportSettings()
+    monitoring: MonitoringSettings = MonitoringSettings()
+    # Provider-wide tags from `aws:defaultTags`; read here so that required tags are checked.
+    default_tags: dict[str, str] = {}
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _known_retention(cls, value: int) -> int:
+        if value not in LOG_RETENTION_DAYS:
+            raise ValueError(f"must be one of {', '.join(map(str, LOG_RETENTION_DAYS))}")
+        return value
+
+    @field_validator("default_tags")
+    @classmethod
+    def _required_tags(cls, tags: dict[str, str]) -> dict[str, str]:
+        missing = [t for t in REQUIRED_TAGS if t not in tags]
+        if tags and missing:
+            raise ValueError(f"aws:defaultTags.tags lacks required tags: {', '.join(missing)}")
+        return tags
+
+    def powertools_layer_arn(self, region: str) -> str:
+        arch = "arm64" if self.architecture == "arm64" else "x86_64"
+        py = self.runtime.replace(".", "")
+        return (f"arn:aws:lambda:{region}:017000801446:layer:"
+                f"AWSLambdaPowertoolsPythonV3-{py}-{arch}:{self.powertools_layer_version}")
+
+
+REQUIRED_TAGS = ("project", "environment")
+
+
+class ConfigError(Exception):
+    """A stack config value is unknown, of the wrong type or out of range."""
+
+
+def _parse(raw: Any) -> Any:
+    """Pulumi passes structured config as JSON text and scalars as plain text."""
+    if not isinstance(raw, str):
+        return raw
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def _key_of(loc: tuple) -> str:
+    head, *rest = [str(p) for p in loc]
+    if head == "defaultTags":
+        return "aws:defaultTags" + "".join(f".{p}" for p in rest)
+    return f"{PROJECT}:{head}" + "".join(f".{p}" for p in rest)
+
+
+def _allowed(loc: tuple) -> str:
+    """The allowed range or values of the field at `loc`, from its declaration."""
+    model: Any = StackSettings
+    field = None
+    for part in loc:
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return ""
+        field = next((f for n, f in model.model_fields.items()
+                      if part in (n, f.alias)), None)
+        if field is None:
+            return ""
+        model = field.annotation
+    bounds = {}
+    for m in field.metadata:
+        for attr, sign in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
+            if getattr(m, attr, None) is not None:
+                bounds[attr] = f"{sign} {getattr(m, attr)}"
+    return f"; allowed: {' and '.join(bounds.values())}" if bounds else ""
+
+
+def settings_from_config(config: dict[str, Any]) -> StackSettings:
+    """Build settings from a flat `{"project:key": value}` config map (as Pulumi holds it)."""
+    values: dict[str, Any] = {}
+    unknown = []
+    for key, raw in config.items():
+        namespace, _, name = key.partition(":")
+        if namespace == PROJECT:
+            if name not in StackSettings.model_fields and \
+                    name not in {f.alias for f in StackSettings.model_fields.values()}:
+                unknown.append(key)
+            values[name] = _parse(raw)
+        elif key == "aws:defaultTags":
+            tags = _parse(raw)
+            values["defaultTags"] = tags.get("tags", {}) if isinstance(tags, dict) else tags
+    if unknown:
+        known = ", ".join(f.alias or n for n, f in StackSettings.model_fields.items()
+                          if n != "default_tags")
+        raise ConfigError(f"unknown config key {', '.join(sorted(unknown))} (known keys: {known})")
+    try:
+        return StackSettings.model_validate(values)
+    except ValidationError as error:
+        problems = []
+        for e in error.errors():
+            got = f" (got {e['input']!r})" if not isinstance(e["input"], dict) else ""
+            problems.append(f"{_key_of(e['loc'])}: {e['msg']}{got}{_allowed(e['loc'])}")
+        raise ConfigError("invalid stack config:\n  " + "\n  ".join(problems)) from None
+
+
+def load_settings() -> StackSettings:
+    """Read the running stack's whole config map (the engine's and the environment's)."""
+    from pulumi.runtime import config as runtime_config
+
+    merged = dict(runtime_config.get_config_env())
+    merged.update(runtime_config.CONFIG.get())
+    return settings_from_config(merged)
