@@ -145,13 +145,14 @@ class Graph:
 
 
 def evaluate(stack: str, config: dict[str, str] | None = None,
-             program: Path = ROOT / "__main__.py") -> Graph:
+             program: Path = ROOT / "__main__.py",
+             mocks: RecordingMocks | None = None) -> Graph:
     """Run the program under mocks to completion and return its resource graph and outputs.
 
     `pulumi.runtime.test` awaits every outstanding registration and output, so the recorded
     inputs are final when this returns.
     """
-    mocks = RecordingMocks()
+    mocks = mocks or RecordingMocks()
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False)
     pulumi.runtime.set_all_config(stack_config(stack) if config is None else config)
     exported: dict[str, Any] = {}
