@@ -1,0 +1,93 @@
+"""Topics and queues as the platform creates them: encrypted, with one resource policy each.
+
+SNS topics use a customer-managed KMS key whose policy lets EventBridge and CloudWatch publish:
+the AWS-managed `alias/aws/sns` key silently drops their messages. Queues use SQS-managed
+encryption, which EventBridge, SNS and Lambda destinations can all send to.
+SQS and SNS hold one policy per queue or topic, so every statement for one of them is given at
+once (a second `QueuePolicy` on the same queue would overwrite the first).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+DLQ_RETENTION_SECONDS = 14 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class ServiceSender:
+    """An AWS service allowed to send to a queue or topic, for these source ARNs only."""
+
+    service: str  # e.g. "events.amazonaws.com"
+    source_arns: Sequence[pulumi.Input[str]]
+
+
+class MessagingKey(pulumi.ComponentResource):
+    """The KMS key that encrypts the platform's SNS topics."""
+
+    def __init__(self, name: str, account_id: str,
+                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        super().__init__("order-platform:components:MessagingKey", name, None, opts)
+        policy = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Sid": "AccountAdministers", "Effect": "Allow",
+                 "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+                 "Action": "kms:*", "Resource": "*"},
+                {"Sid": "ServicesPublishToEncryptedTopics", "Effect": "Allow",
+                 "Principal": {"Service": ["events.amazonaws.com", "cloudwatch.amazonaws.com"]},
+                 "Action": ["kms:GenerateDataKey*", "kms:Decrypt"], "Resource": "*"},
+            ],
+        }
+        self.key = aws.kms.Key(name, description="Encrypts the order platform's SNS topics",
+                               enable_key_rotation=True, policy=json.dumps(policy),
+                               opts=pulumi.ResourceOptions(parent=self))
+        self.arn = self.key.arn
+        self.register_outputs({"arn": self.arn})
+
+
+def _service_statements(action: str, resource: pulumi.Input[str],
+                        senders: Sequence[ServiceSender]) -> pulumi.Output[str]:
+    return pulumi.Output.json_dumps({
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": f"Allow{s.service.split('.')[0].capitalize()}", "Effect": "Allow",
+             "Principal": {"Service": s.service}, "Action": action, "Resource": resource,
+             "Condition": {"ArnEquals": {"aws:SourceArn": list(s.source_arns)}}}
+            for s in senders
+        ],
+    })
+
+
+def encrypted_topic(name: str, key: MessagingKey, parent: pulumi.Resource,
+                    senders: Sequence[ServiceSender] = ()) -> aws.sns.Topic:
+    """A KMS-encrypted topic; `senders` get `sns:Publish` through the topic policy."""
+    topic = aws.sns.Topic(name, kms_master_key_id=key.key.id,
+                          opts=pulumi.ResourceOptions(parent=parent))
+    if senders:
+        aws.sns.TopicPolicy(f"{name}-policy", arn=topic.arn,
+                            policy=_service_statements("sns:Publish", topic.arn, senders),
+                            opts=pulumi.ResourceOptions(parent=parent))
+    return topic
+
+
+def dead_letter_queue(name: str, parent: pulumi.Resource,
+                      opts: Optional[pulumi.ResourceOptions] = None) -> aws.sqs.Queue:
+    """A queue that keeps failed messages for 14 days."""
+    return aws.sqs.Queue(name, message_retention_seconds=DLQ_RETENTION_SECONDS,
+                         sqs_managed_sse_enabled=True,
+                         opts=pulumi.ResourceOptions.merge(
+                             pulumi.ResourceOptions(parent=parent), opts))
+
+
+def allow_senders(name: str, queue: aws.sqs.Queue, senders: Sequence[ServiceSender],
+                  parent: pulumi.Resource) -> aws.sqs.QueuePolicy:
+    """The queue's one policy: `sqs:SendMessage` for each service from its source ARNs."""
+    return aws.sqs.QueuePolicy(name, queue_url=queue.url,
+                               policy=_service_statements("sqs:SendMessage", queue.arn, senders),
+                               opts=pulumi.ResourceOptions(parent=parent))
