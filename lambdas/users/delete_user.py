@@ -1,0 +1,17 @@
+"""delete-user: DELETE /users/{userId} -> 204, or 404."""
+
+from lambdas.shared import users
+from lambdas.shared.api import api_handler, create_app, no_content
+from lambdas.shared.observability import count
+
+app = create_app()
+
+
+@app.delete("/users/<user_id>")
+def delete_user(user_id: str):
+    users.delete_user(user_id)
+    count("UserDeleted")
+    return no_content()
+
+
+handler = api_handler(app)

@@ -1,0 +1,19 @@
+"""get-user: GET /users/{userId} -> 200 with the user, or 404."""
+
+from http import HTTPStatus
+
+from lambdas.shared import users
+from lambdas.shared.api import api_handler, create_app, json_response
+from lambdas.shared.observability import count
+
+app = create_app()
+
+
+@app.get("/users/<user_id>")
+def get_user(user_id: str):
+    user = users.get_user(user_id)
+    count("UserFetched")
+    return json_response(HTTPStatus.OK, user)
+
+
+handler = api_handler(app)

@@ -1,0 +1,20 @@
+"""update-user: PUT /users/{userId} -> 200 with the updated user, or 404. Partial update."""
+
+from http import HTTPStatus
+
+from lambdas.shared import users
+from lambdas.shared.api import api_handler, create_app, json_response, parse_body
+from lambdas.shared.models import UserUpdate
+from lambdas.shared.observability import count
+
+app = create_app()
+
+
+@app.put("/users/<user_id>")
+def update_user(user_id: str):
+    user = users.update_user(user_id, parse_body(app, UserUpdate))
+    count("UserUpdated")
+    return json_response(HTTPStatus.OK, user)
+
+
+handler = api_handler(app)

@@ -1,0 +1,222 @@
+"""Shared fixtures for the Lambda handler tests.
+
+- `aws`: moto's `mock_aws` with fake credentials and region eu-west-1.
+- `tables`: every table of docs/contracts.md, created in moto, with the handler env vars set;
+  returns {"users": Table, "orders": Table, ...} (boto3 Table resources).
+- `lambda_context`: a Lambda context object.
+- `stdout_json()`: the JSON lines this test printed (Powertools logs and EMF metrics).
+- `api_event(method, path, resource, body=None, path_parameters=None, headers=None)`: an API
+  Gateway REST (v1 proxy) event, built from the real sample in events/apigw_rest_v1.json.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from lambdas.shared import dynamo, observability
+
+REGION = "eu-west-1"
+EVENTS_DIR = Path(__file__).parent / "events"
+DEFAULT_ORIGIN = "https://app.example.com"  # the Origin header of the sample event
+
+
+def _key(name: str) -> dict[str, Any]:
+    """A table keyed by the string attribute `name` alone."""
+    return {
+        "KeySchema": [{"AttributeName": name, "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": name, "AttributeType": "S"}],
+    }
+
+
+# Logical name -> (env var holding the table name, create_table arguments), per docs/contracts.md.
+TABLES: dict[str, tuple[str, dict[str, Any]]] = {
+    "users": ("USERS_TABLE_NAME", _key("userId")),
+    "orders": (
+        "ORDERS_TABLE_NAME",
+        {
+            "KeySchema": [{"AttributeName": "orderId", "KeyType": "HASH"}],
+            "AttributeDefinitions": [
+                {"AttributeName": "orderId", "AttributeType": "S"},
+                {"AttributeName": "createdDate", "AttributeType": "S"},
+                {"AttributeName": "createdAt", "AttributeType": "S"},
+            ],
+            "GlobalSecondaryIndexes": [
+                {
+                    "IndexName": "byCreatedDate",
+                    "KeySchema": [
+                        {"AttributeName": "createdDate", "KeyType": "HASH"},
+                        {"AttributeName": "createdAt", "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            ],
+        },
+    ),
+    "idempotency": ("IDEMPOTENCY_TABLE_NAME", _key("id")),
+    "payments": ("PAYMENTS_TABLE_NAME", _key("orderId")),
+    "inventory": ("INVENTORY_TABLE_NAME", _key("productId")),
+    "reports": ("REPORTS_TABLE_NAME", _key("reportDate")),
+}
+
+
+class _CurrentStdout:
+    """A stream that writes to whatever sys.stdout is now (pytest swaps it for every test)."""
+
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
+def _follow_stdout(service: str) -> None:
+    # Powertools configures a service's standard logger once per process, with a handler bound
+    # to the stdout of that moment: a capture that pytest closes after the test.
+    for handler in logging.getLogger(service).handlers:
+        if type(handler) is logging.StreamHandler:
+            handler.stream = _CurrentStdout()
+
+
+@pytest.fixture(autouse=True)
+def _new_container() -> Iterator[None]:
+    """Each test starts like a fresh Lambda container: no cached clients or Powertools objects,
+    so they pick up the environment the test sets."""
+    caches = (dynamo.dynamodb, observability.get_logger, observability.get_tracer, observability.get_metrics)
+    for cached in caches:
+        cached.cache_clear()
+    yield
+    if observability.get_logger.cache_info().currsize:
+        _follow_stdout(observability.get_logger().service)
+    for cached in caches:
+        cached.cache_clear()
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """moto for every AWS call, with fake credentials; nothing can reach a real account."""
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_SECURITY_TOKEN", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_REGION", REGION)
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def tables(aws: None, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """All tables of the contract, created empty; env vars name them as the handlers expect."""
+    resource = boto3.resource("dynamodb", region_name=REGION)
+    created: dict[str, Any] = {}
+    for logical, (env_var, schema) in TABLES.items():
+        name = f"{logical}-test"
+        table = resource.create_table(TableName=name, BillingMode="PAY_PER_REQUEST", **schema)
+        table.wait_until_exists()
+        monkeypatch.setenv(env_var, name)
+        created[logical] = table
+    resource.meta.client.update_time_to_live(
+        TableName=created["idempotency"].name,
+        TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiration"},
+    )
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "tests")
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "OrderPlatform")
+    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "1")
+    monkeypatch.setenv("ALLOWED_ORIGINS", "*")
+    return created
+
+
+@dataclass
+class FakeLambdaContext:
+    function_name: str = "test-function"
+    function_version: str = "$LATEST"
+    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:123456789012:function:test-function"
+    memory_limit_in_mb: int = 128
+    aws_request_id: str = "3e1b7f4c-0c7a-4b6f-9f0e-6d2f0a1c2b3d"
+    log_group_name: str = "/aws/lambda/test-function"
+    log_stream_name: str = "2024/01/01/[$LATEST]abcdef"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+@pytest.fixture
+def lambda_context() -> FakeLambdaContext:
+    return FakeLambdaContext()
+
+
+ApiEventFactory = Callable[..., dict[str, Any]]
+
+
+@pytest.fixture
+def api_event() -> ApiEventFactory:
+    """Build an API Gateway REST v1 proxy event.
+
+    `body` may be a dict/list (JSON-encoded) or a str (sent as is, e.g. invalid JSON).
+    `headers` are merged over the sample's headers (which include Origin and
+    Content-Type: application/json); a header given as None is removed.
+    Each event gets a fresh requestContext.requestId (the correlation id).
+    """
+    sample = json.loads((EVENTS_DIR / "apigw_rest_v1.json").read_text())
+
+    def build(
+        method: str,
+        path: str,
+        resource: str,
+        body: Any = None,
+        path_parameters: dict[str, str] | None = None,
+        headers: dict[str, str | None] | None = None,
+    ) -> dict[str, Any]:
+        event = copy.deepcopy(sample)
+        merged = dict(event["headers"])
+        for name, value in (headers or {}).items():
+            # Replace case-insensitively, as HTTP header names are.
+            merged = {key: val for key, val in merged.items() if key.lower() != name.lower()}
+            if value is not None:
+                merged[name] = value
+        if body is not None and not isinstance(body, str):
+            body = json.dumps(body)
+        stage = event["requestContext"]["stage"]
+        event.update(
+            resource=resource,
+            path=path,
+            httpMethod=method.upper(),
+            headers=merged,
+            multiValueHeaders={key: [value] for key, value in merged.items()},
+            pathParameters=path_parameters,
+            body=body,
+            isBase64Encoded=False,
+        )
+        event["requestContext"].update(
+            resourcePath=resource,
+            httpMethod=method.upper(),
+            path=f"/{stage}{path}",
+            requestId=str(uuid.uuid4()),
+        )
+        return event
+
+    return build
+
+
+@pytest.fixture
+def stdout_json(capsys: pytest.CaptureFixture[str]) -> Callable[[], list[dict[str, Any]]]:
+    """Return a reader of the JSON lines printed so far: structured logs and EMF metric blobs."""
+
+    def read() -> list[dict[str, Any]]:
+        lines = capsys.readouterr().out.splitlines()
+        return [json.loads(line) for line in lines if line.startswith("{")]
+
+    return read
