@@ -1,0 +1,89 @@
+"""The project's `local` stack on a local cloud, started once per test session.
+
+Scenarios drive it as a black box: HTTP against `ApiUrl`, boto3 and the AWS CLI against the
+endpoint, and the local cloud's own command line to fire a schedule.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import boto3
+import botocore.config
+import pytest
+import requests
+
+from localcloud.cloud import start_local_cloud
+
+ROOT = Path(__file__).resolve().parents[2]
+TIME_SCALE = 60.0  # a simulated minute per real second: async retries wait 1 s, then 2 s
+
+
+@pytest.fixture(scope="session")
+def local_cloud(tmp_path_factory):
+    cloud = start_local_cloud(str(ROOT), stack="local", port=0, time_scale=TIME_SCALE,
+                              state_dir=str(tmp_path_factory.mktemp("e2e-state")),
+                              console=None)
+    yield cloud
+    cloud.stop()
+
+
+@pytest.fixture(scope="session")
+def endpoint(local_cloud) -> str:
+    return local_cloud.endpoint_url
+
+
+@pytest.fixture(scope="session")
+def outputs(local_cloud) -> dict:
+    return local_cloud.deployment.outputs
+
+
+@pytest.fixture(scope="session")
+def aws(endpoint, local_cloud):
+    """aws("sqs") -> a boto3 client for the local endpoint."""
+    clients = {}
+
+    def client(service: str):
+        if service not in clients:
+            clients[service] = boto3.client(
+                service, endpoint_url=endpoint, region_name=local_cloud.region,
+                aws_access_key_id="test", aws_secret_access_key="test",
+                config=botocore.config.Config(retries={"mode": "standard"}, read_timeout=60))
+        return clients[service]
+
+    return client
+
+
+class Api(requests.Session):
+    """HTTP against ApiUrl, as a browser app on another origin would call it."""
+
+    def __init__(self, base_url: str) -> None:
+        super().__init__()
+        self.base_url = base_url.rstrip("/")
+        self.headers["Origin"] = "https://app.example.com"
+
+    def request(self, method, url, *args, **kwargs):
+        kwargs.setdefault("timeout", 60)
+        return super().request(method, self.base_url + url, *args, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def api(outputs) -> Api:
+    return Api(outputs["ApiUrl"])
+
+
+@pytest.fixture(scope="session")
+def fire_schedule(local_cloud):
+    """Fire a scheduled rule now through `python -m localcloud fire`."""
+    def fire(rule: str, detail: dict | None = None) -> dict:
+        command = [sys.executable, "-m", "localcloud", "fire", rule,
+                   "--port", str(local_cloud.port)]
+        if detail is not None:
+            command += ["--input", json.dumps(detail)]
+        result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=120)
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+    return fire

@@ -1,0 +1,64 @@
+"""Small black-box helpers: wait for a condition, watch a topic or the bus through SQS."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any, Callable
+
+
+def wait_for(probe: Callable[[], Any], *, timeout: float = 60, interval: float = 0.3,
+             what: str = "condition") -> Any:
+    """Call `probe` until it returns something truthy; fail with `what` after `timeout`."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = probe()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+
+
+def new_queue(sqs, prefix: str) -> tuple[str, str]:
+    url = sqs.create_queue(QueueName=f"{prefix}-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    return url, arn
+
+
+def subscribe_queue(sns, sqs, topic_arn: str) -> str:
+    """An SQS queue subscribed (raw delivery) to a topic, to see what the topic publishes."""
+    url, arn = new_queue(sqs, "watch")
+    sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=arn,
+                  Attributes={"RawMessageDelivery": "true"}, ReturnSubscriptionArn=True)
+    return url
+
+
+def tap_bus(events, sqs, bus_name: str) -> str:
+    """A rule of the test's own on the order bus, copying every order event to a queue."""
+    url, arn = new_queue(sqs, "tap")
+    rule = f"tap-{uuid.uuid4().hex[:8]}"
+    events.put_rule(Name=rule, EventBusName=bus_name,
+                    EventPattern=json.dumps({"source": ["order.service"]}), State="ENABLED")
+    events.put_targets(Rule=rule, EventBusName=bus_name, Targets=[{"Id": "tap", "Arn": arn}])
+    return url
+
+
+def receive_all(sqs, url: str, *, wait: float = 1.0) -> list[dict]:
+    """Every message currently in the queue (bodies parsed as JSON where possible)."""
+    messages = []
+    while True:
+        batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
+                                    WaitTimeSeconds=int(wait), AttributeNames=["All"],
+                                    MessageAttributeNames=["All"]).get("Messages", [])
+        if not batch:
+            return messages
+        for m in batch:
+            try:
+                m["Json"] = json.loads(m["Body"])
+            except ValueError:
+                m["Json"] = None
+            messages.append(m)
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])

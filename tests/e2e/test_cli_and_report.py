@@ -1,0 +1,57 @@
+"""Scenarios j and k: the real AWS CLI against the endpoint; the daily report on demand."""
+
+import json
+import os
+import subprocess
+import sys
+from datetime import datetime, timezone
+from decimal import Decimal
+
+from tests.e2e.helpers import wait_for
+
+
+def aws_cli(endpoint: str, *args: str) -> dict:
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+           "AWS_DEFAULT_REGION": "eu-west-1"}
+    result = subprocess.run([sys.executable, "-m", "awscli", "--endpoint-url", endpoint,
+                             "--output", "json", *args], capture_output=True, text=True,
+                            env=env, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout) if result.stdout.strip() else {}
+
+
+def test_aws_cli_works_against_the_local_endpoint(endpoint, outputs, api):
+    created = api.post("/users", json={"email": "cli@example.com", "name": "Cli"}).json()
+    scan = aws_cli(endpoint, "dynamodb", "scan", "--table-name", outputs["UsersTableName"])
+    assert created["userId"] in {i["userId"]["S"] for i in scan["Items"]}
+
+    executions = aws_cli(endpoint, "stepfunctions", "list-executions",
+                         "--state-machine-arn", outputs["StateMachineArn"])
+    assert "executions" in executions
+
+    queue = aws_cli(endpoint, "sqs", "create-queue", "--queue-name", "cli-check")["QueueUrl"]
+    aws_cli(endpoint, "sqs", "send-message", "--queue-url", queue, "--message-body", "hello")
+    received = aws_cli(endpoint, "sqs", "receive-message", "--queue-url", queue)
+    assert [m["Body"] for m in received["Messages"]] == ["hello"]
+
+
+def test_daily_report_fired_on_demand_reflects_todays_orders(aws, outputs, api, fire_schedule):
+    customer = api.post("/users", json={"email": "report@example.com", "name": "R"}).json()
+    placed = api.post("/orders", json={"customerId": customer["userId"], "amount": 12.5,
+                                       "items": [{"productId": "p-report", "quantity": 1}],
+                                       "paymentToken": "tok_visa"})
+    assert placed.status_code == 201, placed.text
+    today = datetime.now(timezone.utc).date().isoformat()
+    rules = aws("events").list_rules()["Rules"]
+    rule = next(r["Name"] for r in rules if r.get("ScheduleExpression"))
+    fire_schedule(rule, {"reportDate": today})
+
+    orders = aws("dynamodb").query(
+        TableName=outputs["OrdersTableName"], IndexName="byCreatedDate",
+        KeyConditionExpression="createdDate = :d",
+        ExpressionAttributeValues={":d": {"S": today}})["Items"]
+    report = wait_for(lambda: aws("dynamodb").get_item(
+        TableName=outputs["ReportsTableName"], Key={"reportDate": {"S": today}}).get("Item"),
+        what="today's report")
+    assert int(report["orderCount"]["N"]) == len(orders) > 0
+    assert Decimal(report["revenue"]["N"]) == sum(Decimal(o["amount"]["N"]) for o in orders)
