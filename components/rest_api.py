@@ -37,8 +37,10 @@ ACCESS_LOG_FORMAT = json.dumps({
 GATEWAY_RESPONSES = {
     "DEFAULT_4XX": '{"message": $context.error.messageString}',
     "DEFAULT_5XX": '{"message": $context.error.messageString}',
-    "BAD_REQUEST_BODY": '{"message": "Invalid request body: $util.escapeJavaScript('
-                        '$context.error.validationErrorString)"}',
+    # Gateway response templates only substitute variables (no VTL); AWS gives the validation
+    # string JSON-escaped, so it can sit inside a JSON string.
+    "BAD_REQUEST_BODY": '{"message": "Invalid request body: '
+                        '$context.error.validationErrorString"}',
 }
 ACCESS_LOG_ROLE_POLICY = ("arn:aws:iam::aws:policy/service-role/"
                           "AmazonAPIGatewayPushToCloudWatchLogs")

@@ -1,0 +1,129 @@
+"""Request validation as API Gateway does it with a method's request validator.
+
+Parameters are checked before the body. The body is validated against the model mapped to the
+request's Content-Type (`application/json` when there is none); a content type with no model
+falls back to the `$default` model, and without one the body is not validated at all.
+
+Messages imitate the wording of the JSON Schema (draft-04) validator API Gateway uses, e.g.
+`object has missing required properties (["email"])`; rarer keywords fall back to the
+`jsonschema` library's own message.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from jsonschema import Draft4Validator, ValidationError
+
+from localcloud.apigateway_context import GatewayError
+from localcloud.apigateway_definition import ApiDefinition, Method
+from localcloud.interfaces import HttpRequest
+
+
+def validate_request(api: ApiDefinition, method: Method, request: HttpRequest,
+                     query: dict[str, list[str]]) -> GatewayError | None:
+    if method.validate_parameters:
+        missing = missing_parameters(method, request, query)
+        if missing:
+            message = f"Missing required request parameters: [{', '.join(missing)}]"
+            return GatewayError("BAD_REQUEST_PARAMETERS", message, message)
+    if method.validate_body:
+        validator = _model_validator(api, method, request.header("Content-Type"))
+        if validator is not None:
+            errors = body_errors(validator, request.body)
+            if errors:
+                return GatewayError("BAD_REQUEST_BODY", "Invalid request body",
+                                    "[" + ", ".join(errors) + "]")
+    return None
+
+
+def missing_parameters(method: Method, request: HttpRequest,
+                       query: dict[str, list[str]]) -> list[str]:
+    missing = []
+    for key, required in method.request_parameters.items():
+        if not required:
+            continue
+        location, _, name = key.removeprefix("method.request.").partition(".")
+        if location == "querystring" and name not in query:
+            missing.append(name)
+        elif location in ("header", "multivalueheader") and request.header(name) is None:
+            missing.append(name)
+        # path parameters are always there once the route matched
+    return missing
+
+
+def _model_validator(api: ApiDefinition, method: Method,
+                     content_type: str | None) -> Draft4Validator | None:
+    media_type = (content_type or "application/json").split(";")[0].strip().lower()
+    models = {k.lower(): v for k, v in method.request_models.items()}
+    name = models.get(media_type) or models.get("$default")
+    return api.models.get(name) if name else None
+
+
+def body_errors(validator: Draft4Validator, body: bytes) -> list[str]:
+    try:
+        document = json.loads(body) if body.strip() else {}
+    except ValueError as exc:  # includes bad UTF-8
+        return [f"Invalid JSON: {exc}"]
+    messages: list[str] = []
+    for error in validator.iter_errors(document):
+        message = _message(error)
+        if message not in messages:  # `required` reports once per missing property
+            messages.append(message)
+    return messages
+
+
+_TYPES = ((bool, "boolean"), (int, "integer"), (float, "number"), (str, "string"),
+          (list, "array"), (dict, "object"), (type(None), "null"))
+
+
+def _type_name(value: Any) -> str:
+    return next(name for kind, name in _TYPES if isinstance(value, kind))
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+def _message(error: ValidationError) -> str:
+    keyword, expected, instance = error.validator, error.validator_value, error.instance
+    if keyword == "required":
+        missing = sorted(p for p in expected if p not in instance)
+        return f"object has missing required properties ({_compact(missing)})"
+    if keyword == "type":
+        allowed = sorted(expected if isinstance(expected, list) else [expected])
+        return (f"instance type ({_type_name(instance)}) does not match any allowed primitive "
+                f"type (allowed: {_compact(allowed)})")
+    if keyword == "additionalProperties":
+        extra = sorted(set(instance) - set(error.schema.get("properties", {})))
+        return ("object instance has properties which are not allowed by the schema: "
+                f"{_compact(extra)}")
+    if keyword == "enum":
+        return (f"instance value ({_compact(instance)}) not found in enum "
+                f"(possible values: {_compact(expected)})")
+    if keyword == "minLength":
+        return (f"string {_compact(instance)} is too short "
+                f"(length: {len(instance)}, required minimum: {expected})")
+    if keyword == "maxLength":
+        return (f"string {_compact(instance)} is too long "
+                f"(length: {len(instance)}, maximum allowed: {expected})")
+    if keyword == "minimum":
+        return (f"numeric instance is lower than the required minimum "
+                f"(minimum: {expected}, found: {instance})")
+    if keyword == "maximum":
+        return (f"numeric instance is greater than the required maximum "
+                f"(maximum: {expected}, found: {instance})")
+    if keyword == "pattern":
+        return (f"ECMA 262 regex {_compact(expected)} does not match input string "
+                f"{_compact(instance)}")
+    if keyword == "minItems":
+        return (f"array is too short: must have at least {expected} elements "
+                f"but instance has {len(instance)} elements")
+    if keyword == "maxItems":
+        return (f"array is too long: must have at most {expected} elements "
+                f"but instance has {len(instance)} elements")
+    if keyword == "format":
+        what = "email address" if expected == "email" else expected
+        return f"string {_compact(instance)} is not a valid {what}"
+    return error.message
