@@ -80,10 +80,10 @@ def test_log_group_with_retention_is_wired_through_logging_config(graphs, stack)
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_role_trusts_lambda_only(graphs, stack):
-    for role in graphs[stack].of_type("aws:iam/role:Role"):
-        if not role.name.endswith("-role") or role.name.startswith("api-"):
-            continue
+def test_function_roles_trust_lambda_only(graphs, stack):
+    graph = graphs[stack]
+    for fn in functions(graph):
+        role = graph.named(f"{fn.name}-role", "aws:iam/role:Role")
         policy = json.loads(role.inputs["assumeRolePolicy"])
         principals = [s["Principal"] for s in policy["Statement"]]
         assert principals == [{"Service": "lambda.amazonaws.com"}], role.name
