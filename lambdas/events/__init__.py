@@ -1,0 +1,1 @@
+"""Targets of the order-placed rule: email, inventory demand and warehouse notification."""

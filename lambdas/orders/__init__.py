@@ -1,0 +1,1 @@
+"""Order intake functions: the orders API (create, get) and the order-queue consumer."""

@@ -1,0 +1,28 @@
+"""create-order: POST /orders -> 201 with the order (status PLACED).
+
+Header `Idempotency-Key` (optional) makes retries safe: the same key and body give the same
+order and a single `Order Placed` event. 422 when the customer does not exist or the key was
+used for another body; 500 when the event could not be published (retry with the same key).
+"""
+
+from http import HTTPStatus
+
+from lambdas.shared import orders_intake
+from lambdas.shared.api import api_handler, create_app, error_response, json_response, parse_body
+from lambdas.shared.models import OrderCreate
+
+app = create_app()
+
+
+@app.post("/orders")
+def create_order():
+    request = parse_body(app, OrderCreate)
+    key = app.current_event.headers.get("Idempotency-Key")  # case-insensitive lookup
+    try:
+        order = orders_intake.place_order(request, key, app.lambda_context)
+    except orders_intake.Unprocessable as error:
+        return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, error.message)
+    return json_response(HTTPStatus.CREATED, order)
+
+
+handler = api_handler(app)

@@ -1,0 +1,20 @@
+"""get-order: GET /orders/{orderId} -> 200 with the order, its status and history, or 404."""
+
+from http import HTTPStatus
+
+from lambdas.shared import orders_intake
+from lambdas.shared.api import api_handler, create_app, json_response
+from lambdas.shared.observability import count, get_logger
+
+app = create_app()
+
+
+@app.get("/orders/<order_id>")
+def get_order(order_id: str):
+    get_logger().set_correlation_id(order_id)
+    order = orders_intake.get_order(order_id)
+    count("OrderFetched")
+    return json_response(HTTPStatus.OK, order)
+
+
+handler = api_handler(app)

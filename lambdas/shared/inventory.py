@@ -1,0 +1,92 @@
+"""Inventory data access (inventory table): `stock` (never negative) and `demand` per product.
+
+Both writes are single transactions, so a failure leaves nothing half-applied for a retry to
+apply twice. A transaction takes at most 100 entries; orders have at most 50 lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from botocore.exceptions import ClientError
+
+from lambdas.shared.dynamo import dynamodb
+from lambdas.shared.events import LineItem
+from lambdas.shared.orders import OrderStatus, transition_write
+from lambdas.shared.settings import require_env
+
+TABLE_ENV = "INVENTORY_TABLE_NAME"
+
+
+class ReservationRefused(Exception):
+    """The reservation transaction was cancelled by a condition: nothing was written."""
+
+    def __init__(self, out_of_stock: list[str], order_refused: bool):
+        super().__init__(f"reservation refused (out of stock: {out_of_stock}, order refused: {order_refused})")
+        self.out_of_stock = out_of_stock  # products whose stock is missing or too low
+        self.order_refused = order_refused  # the order was not in the status reservation requires
+
+
+def quantities_by_product(items: Iterable[LineItem]) -> dict[str, int]:
+    """Total quantity per product (a transaction may not touch the same item twice)."""
+    totals: dict[str, int] = {}
+    for item in items:
+        totals[item.productId] = totals.get(item.productId, 0) + item.quantity
+    return totals
+
+
+def reserve(order_id: str, quantities: dict[str, int]) -> None:
+    """Take `quantities` out of stock and mark the order RESERVED, all or nothing.
+
+    A product without a stock item, or with less stock than asked, refuses the whole
+    transaction, so stock never goes negative. Raises `ReservationRefused`.
+    """
+    inventory = require_env(TABLE_ENV)
+    products = list(quantities)
+    writes = [transition_write(order_id, OrderStatus.RESERVED)] + [
+        {
+            "Update": {
+                "TableName": inventory,
+                "Key": {"productId": product},
+                "UpdateExpression": "SET stock = stock - :quantity",
+                "ConditionExpression": "stock >= :quantity",
+                "ExpressionAttributeValues": {":quantity": quantities[product]},
+            }
+        }
+        for product in products
+    ]
+    try:
+        dynamodb().meta.client.transact_write_items(TransactItems=writes)
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "TransactionCanceledException":
+            raise
+        failed = [reason.get("Code") == "ConditionalCheckFailed" for reason in _reasons(error, len(writes))]
+        if not any(failed):
+            raise  # cancelled for another reason (e.g. a conflicting transaction): retry
+        raise ReservationRefused(
+            out_of_stock=[product for product, refused in zip(products, failed[1:]) if refused],
+            order_refused=failed[0],
+        ) from error
+
+
+def add_demand(quantities: dict[str, int]) -> None:
+    """Add ordered units to each product's `demand` (creating the item if needed), atomically."""
+    inventory = require_env(TABLE_ENV)
+    dynamodb().meta.client.transact_write_items(
+        TransactItems=[
+            {
+                "Update": {
+                    "TableName": inventory,
+                    "Key": {"productId": product},
+                    "UpdateExpression": "ADD demand :quantity",
+                    "ExpressionAttributeValues": {":quantity": quantity},
+                }
+            }
+            for product, quantity in quantities.items()
+        ]
+    )
+
+
+def _reasons(error: ClientError, count: int) -> list[dict]:
+    reasons = error.response.get("CancellationReasons") or []
+    return list(reasons) + [{}] * (count - len(reasons))

@@ -1,0 +1,141 @@
+"""Order intake: placing an order (once per Idempotency-Key) and reading it back.
+
+Placing an order: the customer must exist; the order is written as PLACED, then `Order Placed`
+is published on the order bus. With an Idempotency-Key the order id is derived from the key and
+the customer, and Powertools idempotency replays the first response: a retry, even after a
+failed publish, ends in the same single order.
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from lambdas.shared import orders, users_table
+from lambdas.shared.dynamo import from_dynamo
+from lambdas.shared.errors import BadRequest, Conflict, DomainError, NotFound
+from lambdas.shared.events import ORDER_PLACED, ORDER_SOURCE, OrderPlacedDetail
+from lambdas.shared.models import OrderCreate
+from lambdas.shared.observability import count, get_logger
+from lambdas.shared.orders_clients import client
+from lambdas.shared.orders_idempotency import idempotent_on
+from lambdas.shared.settings import require_env
+
+EVENT_BUS_ENV = "EVENT_BUS_NAME"
+IDEMPOTENCY_KEY_MAX_LENGTH = 128
+# Namespace of the order ids derived from (customer, Idempotency-Key).
+ORDER_ID_NAMESPACE = uuid.UUID("6f1c3f0e-8d2a-4f6b-9a57-0c4e2b8d9e31")
+# Never shown to clients: the token is only for the payment step.
+PRIVATE_ATTRIBUTES = {"paymentToken"}
+
+
+class Unprocessable(DomainError):
+    """Well-formed, but cannot be processed (422)."""
+
+
+class UnknownCustomer(Unprocessable):
+    pass
+
+
+class EventNotPublished(RuntimeError):
+    """EventBridge did not accept the event; the client should retry with the same key."""
+
+
+def place_order(request: OrderCreate, idempotency_key: str | None, lambda_context: LambdaContext | None) -> dict:
+    """Place the order and return it as the client sees it."""
+    data = {"idempotencyKey": idempotency_key, "request": request.model_dump(mode="json")}
+    if idempotency_key is None:
+        return _place(data=data)
+    if not 0 < len(idempotency_key) <= IDEMPOTENCY_KEY_MAX_LENGTH:
+        raise BadRequest(f"Idempotency-Key must be 1 to {IDEMPOTENCY_KEY_MAX_LENGTH} characters")
+    try:
+        return _place_once(data=data, lambda_context=lambda_context)
+    except IdempotencyValidationError as error:
+        raise Unprocessable("Idempotency-Key was already used with a different request") from error
+    except IdempotencyAlreadyInProgressError as error:
+        raise Conflict("A request with this Idempotency-Key is in progress; retry later") from error
+
+
+def get_order(order_id: str) -> dict:
+    order = orders.get_order(order_id)
+    if order is None:
+        raise NotFound(f"Order {order_id} not found")
+    return public_view(order)
+
+
+def public_view(order: dict[str, Any]) -> dict[str, Any]:
+    """The order as JSON for clients: numbers as numbers, private attributes left out."""
+    return {name: value for name, value in from_dynamo(order).items() if name not in PRIVATE_ATTRIBUTES}
+
+
+def _place(*, data: dict[str, Any]) -> dict[str, Any]:
+    request = OrderCreate.model_validate(data["request"])
+    key = data["idempotencyKey"]
+    customer = users_table.fetch(request.customerId)
+    if customer is None:
+        raise UnknownCustomer(f"Customer {request.customerId} does not exist")
+
+    order_id = str(uuid.uuid5(ORDER_ID_NAMESPACE, f"{request.customerId}\n{key}") if key else uuid.uuid4())
+    get_logger().set_correlation_id(order_id)
+    try:
+        order = orders.place_order(
+            order_id=order_id,
+            customer_id=request.customerId,
+            customer_email=customer["email"],
+            items=[item.model_dump() for item in request.items],
+            amount=Decimal(str(request.amount)),
+            payment_token=request.paymentToken,
+        )
+        count("OrdersPlaced")
+    except orders.OrderExists:
+        # Same key and customer as an earlier attempt: that attempt's order, if it matches.
+        order = orders.get_order(order_id) or {}
+        if not _same_request(order, request):
+            raise Unprocessable("Idempotency-Key was already used with a different request") from None
+
+    _publish_order_placed(order)
+    return public_view(order)
+
+
+# The same function, run once per (Idempotency-Key, customer); a repeat must send the same body.
+_place_once = idempotent_on("[idempotencyKey, request.customerId]", payload_jmespath="request")(_place)
+
+
+def _publish_order_placed(order: dict[str, Any]) -> None:
+    detail = OrderPlacedDetail(
+        orderId=order["orderId"],
+        customerId=order["customerId"],
+        customerEmail=order["customerEmail"],
+        amount=order["amount"],
+        items=order["items"],
+        timestamp=order["createdAt"],
+    )
+    response = client("events").put_events(
+        Entries=[
+            {
+                "EventBusName": require_env(EVENT_BUS_ENV),
+                "Source": ORDER_SOURCE,
+                "DetailType": ORDER_PLACED,
+                "Detail": detail.to_json(),
+            }
+        ]
+    )
+    if response.get("FailedEntryCount"):
+        entry = response["Entries"][0]
+        raise EventNotPublished(f"{entry.get('ErrorCode')}: {entry.get('ErrorMessage')}")
+
+
+def _same_request(order: dict[str, Any], request: OrderCreate) -> bool:
+    return (
+        order.get("customerId") == request.customerId
+        and order.get("paymentToken") == request.paymentToken
+        and order.get("amount") == Decimal(str(request.amount))
+        and from_dynamo(order.get("items")) == [item.model_dump() for item in request.items]
+    )

@@ -1,0 +1,158 @@
+"""create-order: POST /orders -> PLACED order, one `Order Placed` event, idempotent by key."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from lambdas.orders import create_order
+from lambdas.shared import orders_intake
+from tests.lambdas.order_fixtures import order_cloud  # noqa: F401  (fixture)
+from tests.lambdas.order_fixtures import CUSTOMER_EMAIL, CUSTOMER_ID
+
+BODY = {
+    "customerId": CUSTOMER_ID,
+    "items": [{"productId": "p-1", "quantity": 2}, {"productId": "p-2", "quantity": 1}],
+    "amount": 1250.75,
+    "paymentToken": "tok_visa",
+}
+
+
+@pytest.fixture
+def post_order(order_cloud, api_event, lambda_context):
+    order_cloud.add_customer()
+
+    def post(body=BODY, key: str | None = None):
+        headers = {"Idempotency-Key": key} if key is not None else None
+        response = create_order.handler(api_event("POST", "/orders", "/orders", body=body, headers=headers), lambda_context)
+        return response["statusCode"], json.loads(response["body"])
+
+    return post
+
+
+def stored_orders(order_cloud):
+    return order_cloud.tables["orders"].scan()["Items"]
+
+
+def test_order_is_placed_and_announced(order_cloud, post_order):
+    status, order = post_order()
+
+    assert status == 201
+    assert order["status"] == "PLACED"
+    assert order["customerEmail"] == CUSTOMER_EMAIL
+    assert order["amount"] == 1250.75
+    assert "paymentToken" not in order
+    [stored] = stored_orders(order_cloud)
+    assert stored["orderId"] == order["orderId"]
+    assert stored["paymentToken"] == "tok_visa"
+    assert stored["createdDate"] == stored["createdAt"][:10]
+    assert [entry["status"] for entry in stored["history"]] == ["PLACED"]
+
+    [event] = order_cloud.published_events()
+    assert (event["source"], event["detail-type"]) == ("order.service", "Order Placed")
+    assert event["detail"] == {
+        "orderId": order["orderId"],
+        "customerId": CUSTOMER_ID,
+        "customerEmail": CUSTOMER_EMAIL,
+        "amount": 1250.75,  # a JSON number, so `amount > 1000` patterns match
+        "items": BODY["items"],
+        "timestamp": event["detail"]["timestamp"],
+    }
+    assert event["detail"]["timestamp"].startswith(stored["createdDate"])
+
+
+def test_same_idempotency_key_gives_one_order_and_one_event(order_cloud, post_order):
+    first = post_order(key="key-1")
+    second = post_order(key="key-1")
+
+    assert first[0] == second[0] == 201
+    assert second[1] == first[1]
+    assert len(stored_orders(order_cloud)) == 1
+    assert len(order_cloud.published_events()) == 1
+
+
+def test_key_header_name_is_case_insensitive(order_cloud, post_order, api_event, lambda_context):
+    _, first = post_order(key="key-1")
+    event = api_event("POST", "/orders", "/orders", body=BODY, headers={"idempotency-key": "key-1"})
+
+    response = create_order.handler(event, lambda_context)
+
+    assert json.loads(response["body"])["orderId"] == first["orderId"]
+    assert len(stored_orders(order_cloud)) == 1
+
+
+def test_without_a_key_each_call_is_a_new_order(order_cloud, post_order):
+    _, first = post_order()
+    _, second = post_order()
+
+    assert first["orderId"] != second["orderId"]
+    assert len(stored_orders(order_cloud)) == 2
+    assert len(order_cloud.published_events()) == 2
+
+
+def test_different_keys_are_different_orders(order_cloud, post_order):
+    post_order(key="key-1")
+    post_order(key="key-2")
+
+    assert len(stored_orders(order_cloud)) == 2
+
+
+def test_key_reused_with_another_body_is_refused(order_cloud, post_order):
+    post_order(key="key-1")
+
+    status, body = post_order(body={**BODY, "amount": 1.0}, key="key-1")
+
+    assert status == 422
+    assert "Idempotency-Key" in body["message"]
+    assert len(stored_orders(order_cloud)) == 1
+
+
+def test_unknown_customer_is_unprocessable(order_cloud, post_order):
+    status, body = post_order(body={**BODY, "customerId": "nobody"})
+
+    assert status == 422
+    assert body == {"message": "Customer nobody does not exist"}
+    assert stored_orders(order_cloud) == []
+    assert order_cloud.published_events() == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {**BODY, "items": []},
+        {**BODY, "items": [{"productId": "p-1", "quantity": 0}]},
+        {**BODY, "amount": -5},
+        {key: value for key, value in BODY.items() if key != "paymentToken"},
+    ],
+)
+def test_invalid_body_is_a_bad_request(order_cloud, post_order, body):
+    status, response = post_order(body=body)
+
+    assert status == 400
+    assert response["message"].startswith("Invalid request")
+    assert stored_orders(order_cloud) == []
+
+
+def test_failed_publish_is_a_server_error_and_a_retry_completes(order_cloud, post_order, monkeypatch):
+    real_client = orders_intake.client
+
+    class RejectingEvents:
+        def put_events(self, Entries):
+            return {
+                "FailedEntryCount": 1,
+                "Entries": [{"ErrorCode": "InternalFailure", "ErrorMessage": "try again"}],
+            }
+
+    monkeypatch.setattr(orders_intake, "client", lambda name: RejectingEvents() if name == "events" else real_client(name))
+    status, body = post_order(key="key-1")
+    assert status == 500
+    assert body == {"message": "Internal server error"}
+
+    monkeypatch.setattr(orders_intake, "client", real_client)
+    status, order = post_order(key="key-1")
+
+    assert status == 201
+    [stored] = stored_orders(order_cloud)
+    assert stored["orderId"] == order["orderId"]
+    assert len(order_cloud.published_events()) == 1

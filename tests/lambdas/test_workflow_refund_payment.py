@@ -1,0 +1,73 @@
+"""refund-payment: refund through the provider, recorded once; REFUNDED with the reason."""
+
+from __future__ import annotations
+
+import pytest
+
+from lambdas.shared import orders_idempotency, payments
+from lambdas.shared.payments_store import NothingToRefund
+from lambdas.workflow import process_payment, refund_payment
+from tests.lambdas.order_fixtures import order_cloud  # noqa: F401  (fixture)
+from tests.lambdas.order_fixtures import workflow_state
+
+OUT_OF_STOCK = {"reserved": False, "reason": "insufficient stock for p-2"}
+
+
+@pytest.fixture
+def refunds(monkeypatch):
+    calls = []
+    real = payments.TestPaymentProvider.refund
+
+    def counting(self, **kwargs):
+        calls.append(kwargs)
+        return real(self, **kwargs)
+
+    monkeypatch.setattr(payments.TestPaymentProvider, "refund", counting)
+    return calls
+
+
+@pytest.fixture
+def paid_order(order_cloud, lambda_context):
+    """An order charged by process-payment, whose stock could not be reserved."""
+    order_cloud.add_order("o-1", status="VALIDATED")
+    payment = process_payment.handler(workflow_state("o-1"), lambda_context)
+    return workflow_state("o-1", payment=payment, inventory=OUT_OF_STOCK)
+
+
+def test_refund_is_recorded(order_cloud, lambda_context, paid_order, refunds):
+    result = refund_payment.handler(paid_order, lambda_context)
+
+    assert result["refunded"] is True
+    assert result["refundId"].startswith("re_")
+    payment = order_cloud.tables["payments"].get_item(Key={"orderId": "o-1"})["Item"]
+    assert payment["status"] == "REFUNDED"
+    assert payment["refundId"] == result["refundId"]
+    assert payment["refundedAt"] >= payment["chargedAt"]
+    stored = order_cloud.order("o-1")
+    assert stored["status"] == "REFUNDED"
+    assert stored["history"][-1]["reason"] == "insufficient stock for p-2"
+    assert refunds == [{"idempotency_key": "o-1", "payment_id": payment["paymentId"], "amount": payment["amount"]}]
+
+
+def test_retried_refund_refunds_once(order_cloud, lambda_context, paid_order, refunds):
+    first = refund_payment.handler(paid_order, lambda_context)
+    second = refund_payment.handler(paid_order, lambda_context)
+
+    orders_idempotency.reset()
+    for item in order_cloud.tables["idempotency"].scan()["Items"]:
+        order_cloud.tables["idempotency"].delete_item(Key={"id": item["id"]})
+    third = refund_payment.handler(paid_order, lambda_context)  # the payments record still guards
+
+    assert second == third == first
+    assert len(refunds) == 1
+    assert [entry["status"] for entry in order_cloud.order("o-1")["history"]].count("REFUNDED") == 1
+
+
+def test_nothing_to_refund_fails_the_step(order_cloud, lambda_context, refunds):
+    order_cloud.add_order("o-1", status="PAID")
+
+    with pytest.raises(NothingToRefund):
+        refund_payment.handler(workflow_state("o-1", inventory=OUT_OF_STOCK), lambda_context)
+
+    assert refunds == []
+    assert order_cloud.order("o-1")["status"] == "PAID"
