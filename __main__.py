@@ -3,8 +3,17 @@
 import pulumi
 import pulumi_aws as aws
 
+from components.daily_report import DailyReport, DailyReportArgs
+from components.messaging import MessagingKey
+from components.monitoring import Monitoring, MonitoringArgs
+from components.order_api import OrderApi, OrderApiArgs
+from components.order_events import OrderEvents, OrderEventsArgs
+from components.order_queue import OrderQueue, OrderQueueArgs
+from components.order_store import OrderStore, OrderStoreArgs
+from components.order_workflow import OrderWorkflow, OrderWorkflowArgs
 from components.python_function import FunctionDefaults
 from components.rest_api import RestApi, RestApiArgs
+from components.sender_email import SenderEmail, SenderEmailArgs
 from components.shared_code_layer import SharedCodeLayer
 from components.tables import Protection
 from components.user_api import UserApi, UserApiArgs
@@ -14,6 +23,7 @@ from stack_settings import load_settings
 settings = load_settings()
 prefix = f"{pulumi.get_project()}-{pulumi.get_stack()}"
 region = aws.get_region().region
+account_id = aws.get_caller_identity().account_id
 
 shared_layer = SharedCodeLayer("shared-code", name_prefix=prefix, runtime=settings.runtime,
                                architecture=settings.architecture)
@@ -28,15 +38,65 @@ defaults = FunctionDefaults(
 )
 protection = Protection(protect=settings.protect_stateful_resources,
                         point_in_time_recovery=settings.point_in_time_recovery)
+functions = settings.functions
+messaging_key = MessagingKey("messaging-key", account_id)
 
 api = RestApi("api", RestApiArgs(name_prefix=prefix, settings=settings.api,
                                  log_retention_days=settings.log_retention_days,
                                  tracing=settings.tracing))
 users = UserApi("users", UserApiArgs(
-    api=api, defaults=defaults, sizing=settings.functions.api, protection=protection,
+    api=api, defaults=defaults, sizing=functions.api, protection=protection,
     allowed_origins=settings.api.cors_allowed_origins,
     provisioned_concurrency=settings.api.provisioned_concurrency))
+
+# The order side, in dependency order: store -> workflow -> queue -> events -> API -> report.
+store = OrderStore("orders", OrderStoreArgs(protection=protection))
+sender = SenderEmail("sender-email", SenderEmailArgs(
+    email=settings.notifications.sender_email, region=region, account_id=account_id))
+key = settings.payment_provider_key
+workflow = OrderWorkflow("order-workflow", OrderWorkflowArgs(
+    defaults=defaults, sizing=functions.workflow, store=store, sender=sender,
+    protection=protection, timeout_seconds=settings.workflow.timeout_seconds,
+    payment_provider_key=key.get_secret_value() if key else None))
+order_queue = OrderQueue("order-queue", OrderQueueArgs(
+    defaults=defaults, sizing=functions.queue, settings=settings.queue, store=store,
+    state_machine_arn=workflow.arn, protection=protection))
+events = OrderEvents("order-events", OrderEventsArgs(
+    defaults=defaults, sizing=functions.event, settings=settings.events, store=store,
+    order_queue=order_queue, inventory_table=workflow.inventory_table, sender=sender,
+    key=messaging_key, protection=protection))
+orders_api = OrderApi("order-api", OrderApiArgs(
+    api=api, defaults=defaults, sizing=functions.api, store=store,
+    users_table=users.table, event_bus=events.bus,
+    allowed_origins=settings.api.cors_allowed_origins,
+    provisioned_concurrency=settings.api.provisioned_concurrency))
+# After every route: the deployment snapshots the API as it is now.
 stage = api.publish()
+report = DailyReport("daily-report", DailyReportArgs(
+    defaults=defaults, sizing=functions.scheduled, settings=settings.report,
+    delivery=settings.events, store=store, protection=protection))
+
+# Last: alarms and dashboard for every function and dead-letter queue of the components above.
+monitored = [users, workflow, order_queue, events, orders_api, report]
+monitoring = Monitoring("monitoring", MonitoringArgs(
+    name_prefix=prefix, region=region, account_id=account_id, settings=settings.monitoring,
+    key=messaging_key, functions=[fn for c in monitored for fn in c.functions],
+    dead_letter_queues=[*order_queue.dead_letter_queues, *events.dead_letter_queues,
+                        *report.dead_letter_queues],
+    api=api, state_machine=workflow.state_machine, queues=[order_queue.queue]))
 
 pulumi.export("ApiUrl", api.url)
 pulumi.export("UsersTableName", users.table.name)
+pulumi.export("EventBusArn", events.bus.arn)
+pulumi.export("StateMachineArn", workflow.arn)
+pulumi.export("OrderQueueUrl", order_queue.queue.url)
+pulumi.export("OrderDlqUrl", order_queue.dead_letter_queue.url)
+pulumi.export("OrdersTableName", store.orders_table.name)
+pulumi.export("InventoryTableName", workflow.inventory_table.name)
+pulumi.export("PaymentsTableName", workflow.payments_table.name)
+pulumi.export("AlertTopicArn", events.alert_topic.arn)
+pulumi.export("WarehouseTopicArn", events.warehouse_topic.arn)
+pulumi.export("FanoutFailureQueueUrl", events.fanout_failures.url)
+pulumi.export("ReportsTableName", report.reports_table.name)
+pulumi.export("DashboardName", monitoring.dashboard_name)
+pulumi.export("AlarmTopicArn", monitoring.alarm_topic_arn)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator,
+                      model_validator)
 from pydantic.alias_generators import to_camel
 
 PROJECT = "order-platform"
@@ -71,6 +72,13 @@ class QueueSettings(_Section):
     batching_window_seconds: Annotated[int, Field(ge=0, le=300)] = 0
     maximum_concurrency: Annotated[int, Field(ge=2, le=1000)] = 5
 
+    @model_validator(mode="after")
+    def _window_for_large_batches(self) -> "QueueSettings":
+        # SQS rejects a batch size above 10 without a batching window.
+        if self.batch_size > 10 and self.batching_window_seconds < 1:
+            raise ValueError("batchSize above 10 needs batchingWindowSeconds of at least 1")
+        return self
+
 
 class WorkflowSettings(_Section):
     timeout_seconds: Annotated[int, Field(ge=10, le=31536000)] = 300
@@ -126,6 +134,8 @@ class StackSettings(_Section):
     notifications: NotificationSettings = NotificationSettings()
     report: ReportSettings = ReportSettings()
     monitoring: MonitoringSettings = MonitoringSettings()
+    # Secret config (`pulumi config set --secret`); unset: the program generates a random key.
+    payment_provider_key: Annotated[SecretStr | None, Field(min_length=1)] = None
     # Provider-wide tags from `aws:defaultTags`; read here so that required tags are checked.
     default_tags: dict[str, str] = {}
 
@@ -135,6 +145,13 @@ class StackSettings(_Section):
         if value not in LOG_RETENTION_DAYS:
             raise ValueError(f"must be one of {', '.join(map(str, LOG_RETENTION_DAYS))}")
         return value
+
+    @field_validator("payment_provider_key", mode="before")
+    @classmethod
+    def _key_as_text(cls, value: Any) -> Any:
+        # Config values are parsed as JSON: give a numeric or JSON-object key back as its text
+        # (and never echo a secret in a validation error).
+        return value if value is None or isinstance(value, str) else json.dumps(value)
 
     @field_validator("default_tags")
     @classmethod

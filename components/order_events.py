@@ -1,0 +1,136 @@
+"""`OrderEvents`: the order bus and its rules.
+
+`order-placed` fans out to send-email, update-inventory and notify-warehouse (asynchronous Lambda
+targets) and to the order queue; `high-value-order` (amount above the configured threshold)
+alerts an SNS topic. Every target retries and dead-letters undeliverable events to one target
+DLQ; failures inside the three functions go to the fan-out failures queue.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Optional
+
+import pulumi
+import pulumi_aws as aws
+
+from components.event_targets import (EVENTS_SERVICE, Delivery, lambda_target, target,
+                                      target_dead_letter_queue)
+from components.grants import IDEMPOTENCY_ACTIONS, Allow
+from components.handlers import FunctionGroup, Handler, create_functions
+from components.messaging import (MessagingKey, ServiceSender, allow_senders,
+                                  dead_letter_queue, encrypted_topic)
+from components.order_queue import OrderQueue
+from components.order_store import OrderStore
+from components.python_function import AsyncInvoke, FunctionDefaults
+from components.sender_email import SenderEmail
+from components.tables import Protection
+from stack_settings import EventSettings, FunctionSizing
+
+ORDER_SOURCE = "order.service"
+ORDER_PLACED = "Order Placed"
+# Publishing to a KMS-encrypted topic needs a data key from its KMS key.
+ENCRYPTED_PUBLISH_KMS_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt")
+
+
+@dataclass
+class OrderEventsArgs:
+    defaults: FunctionDefaults
+    sizing: FunctionSizing
+    settings: EventSettings
+    store: OrderStore
+    order_queue: OrderQueue
+    inventory_table: aws.dynamodb.Table
+    sender: SenderEmail
+    key: MessagingKey
+    protection: Protection
+
+
+def json_number(value: float) -> int | float:
+    """1000.0 -> 1000: the pattern reads as written; both are JSON numbers."""
+    return int(value) if float(value).is_integer() else value
+
+
+def order_placed_pattern(**detail: object) -> str:
+    pattern: dict = {"source": [ORDER_SOURCE], "detail-type": [ORDER_PLACED]}
+    if detail:
+        pattern["detail"] = detail
+    return json.dumps(pattern)
+
+
+class OrderEvents(pulumi.ComponentResource):
+    def __init__(self, name: str, args: OrderEventsArgs,
+                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        super().__init__("order-platform:components:OrderEvents", name, None, opts)
+        s = args.settings
+        child = pulumi.ResourceOptions(parent=self)
+        # Prefixed: the stacks of one account and region each get their own bus.
+        self.bus = aws.cloudwatch.EventBus(
+            "order-bus", name=f"{args.defaults.name_prefix}-{s.bus_name}", opts=child)
+        self.order_placed_rule = aws.cloudwatch.EventRule(
+            "order-placed", name="order-placed", event_bus_name=self.bus.name,
+            description="An order was placed: notify, count demand, queue for the workflow",
+            event_pattern=order_placed_pattern(), opts=child)
+        self.high_value_rule = aws.cloudwatch.EventRule(
+            "high-value-order", name="high-value-order", event_bus_name=self.bus.name,
+            description=f"An order above {json_number(s.high_value_threshold)} was placed",
+            # Numeric matching applies to JSON numbers only (the event's amount is one).
+            event_pattern=order_placed_pattern(
+                amount=[{"numeric": [">", json_number(s.high_value_threshold)]}]),
+            opts=child)
+
+        stateful = args.protection.options(self)
+        self.target_dead_letter_queue = target_dead_letter_queue(
+            "order-events-dlq", [self.order_placed_rule, self.high_value_rule], self,
+            opts=stateful)
+        # Where Lambda puts events the fan-out functions failed on after their retries.
+        self.fanout_failures = dead_letter_queue("fanout-failures", parent=self, opts=stateful)
+        self.dead_letter_queues = [self.target_dead_letter_queue, self.fanout_failures]
+        delivery = Delivery(s.target_max_retry_attempts, s.target_max_event_age_seconds,
+                            self.target_dead_letter_queue)
+
+        self.alert_topic = encrypted_topic(
+            "high-value-alerts", args.key, parent=self,
+            senders=[ServiceSender(EVENTS_SERVICE, [self.high_value_rule.arn])])
+        self.warehouse_topic = encrypted_topic("warehouse", args.key, parent=self)
+
+        self.functions_by_name = create_functions(
+            FunctionGroup("events", args.sizing, args.defaults, async_invoke=AsyncInvoke(
+                s.async_max_retry_attempts, s.async_max_event_age_seconds,
+                self.fanout_failures.arn)),
+            self._handlers(args), self)
+        self.functions = list(self.functions_by_name.values())
+
+        self.targets = [lambda_target(fn_name, self.order_placed_rule, fn, delivery, self)
+                        for fn_name, fn in self.functions_by_name.items()]
+        # The order queue's one policy (see OrderQueue): EventBridge, for this rule only.
+        queue = args.order_queue.queue
+        self.order_queue_policy = allow_senders(
+            "order-queue-policy", queue,
+            [ServiceSender(EVENTS_SERVICE, [self.order_placed_rule.arn])], parent=self)
+        self.targets.append(target("order-queue", self.order_placed_rule, queue.arn, delivery,
+                                   self, depends_on=[self.order_queue_policy]))
+        self.targets.append(target("high-value-alerts", self.high_value_rule,
+                                   self.alert_topic.arn, delivery, self))
+
+        self.register_outputs({"event_bus_arn": self.bus.arn,
+                               "alert_topic_arn": self.alert_topic.arn,
+                               "warehouse_topic_arn": self.warehouse_topic.arn})
+
+    def _handlers(self, args: OrderEventsArgs) -> list[Handler]:
+        idempotency = args.store.idempotency_table
+        inventory = args.inventory_table
+        topic = self.warehouse_topic
+        remember = Allow(IDEMPOTENCY_ACTIONS, [idempotency.arn])
+        env = {"IDEMPOTENCY_TABLE_NAME": idempotency.name}
+        return [
+            Handler("send-email", {**env, "SENDER_EMAIL": args.sender.email}, [
+                Allow(["ses:SendEmail"], [args.sender.arn]), remember]),
+            Handler("update-inventory", {**env, "INVENTORY_TABLE_NAME": inventory.name}, [
+                # One TransactWriteItems of updates (ADD demand) on the inventory table.
+                Allow(["dynamodb:UpdateItem"], [inventory.arn]), remember]),
+            Handler("notify-warehouse", {**env, "WAREHOUSE_TOPIC_ARN": topic.arn}, [
+                Allow(["sns:Publish"], [topic.arn]),
+                Allow(ENCRYPTED_PUBLISH_KMS_ACTIONS, [args.key.arn]), remember]),
+        ]

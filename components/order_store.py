@@ -1,0 +1,38 @@
+"""`OrderStore`: the orders table (with its by-date index) and the idempotency table.
+
+Both are shared by several order components, so they live apart from any one of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import pulumi
+
+from components.tables import Index, Protection, table
+
+BY_CREATED_DATE = "byCreatedDate"
+
+
+@dataclass
+class OrderStoreArgs:
+    protection: Protection
+
+
+class OrderStore(pulumi.ComponentResource):
+    def __init__(self, name: str, args: OrderStoreArgs,
+                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        super().__init__("order-platform:components:OrderStore", name, None, opts)
+        self.orders_table = table(
+            "orders-table", hash_key="orderId", protection=args.protection, parent=self,
+            indexes=[Index(BY_CREATED_DATE, hash_key="createdDate", range_key="createdAt")])
+        # Powertools idempotency records expire through the table's TTL.
+        self.idempotency_table = table(
+            "idempotency-table", hash_key="id", ttl_attribute="expiration",
+            protection=args.protection, parent=self)
+        # Query permissions on a GSI are granted on the index ARN, not the table ARN.
+        self.by_created_date_arn = self.orders_table.arn.apply(
+            lambda arn: f"{arn}/index/{BY_CREATED_DATE}")
+        self.register_outputs({"orders_table_name": self.orders_table.name,
+                               "idempotency_table_name": self.idempotency_table.name})

@@ -1,0 +1,151 @@
+"""The order workflow definition (ASL), built without Pulumi: shape, paths and statelint."""
+
+import copy
+
+import pytest
+from statelint.linter import Linter
+
+from components.workflow_definition import (FUNCTIONS, INVENTORY_ERROR, LAMBDA_INVOKE,
+                                             LAMBDA_SERVICE_ERRORS, ORDER_PROCESSING_ERROR,
+                                             order_workflow)
+
+ARNS = {name: f"arn:aws:lambda:eu-west-1:123456789012:function:test-{name}"
+        for name in FUNCTIONS}
+TERMINAL = ("Succeed", "Fail")
+# docs/contracts.md: state -> (function, kept as, returned fields).
+CONTRACT = {
+    "Validate Order": ("validate-order", "$.validation", {"valid", "reason"}),
+    "Process Payment": ("process-payment", "$.payment", {"status", "paymentId", "reason"}),
+    "Reserve Inventory": ("reserve-inventory", "$.inventory", {"reserved", "reason"}),
+    "Notify Customer": ("notify-customer", "$.notification", {"notified", "messageId"}),
+    "Refund Payment": ("refund-payment", "$.refund", {"refunded", "refundId"}),
+}
+
+
+@pytest.fixture
+def definition():
+    return order_workflow(ARNS, timeout_seconds=300)
+
+
+def successors(state: dict) -> list[str]:
+    if state["Type"] == "Choice":
+        return [choice["Next"] for choice in state["Choices"]] + [state["Default"]]
+    return [state["Next"]] if "Next" in state else []
+
+
+def outcome(definition: dict, start: str, decisions: dict[str, bool]) -> tuple[str, list[str]]:
+    """Follow the workflow from `start`, taking each Choice's rule (True) or Default (False);
+    returns the terminal state and the tasks run on the way."""
+    states, name, tasks = definition["States"], start, []
+    for _ in range(len(states)):
+        state = states[name]
+        if state["Type"] in TERMINAL:
+            return name, tasks
+        if state["Type"] == "Task":
+            tasks.append(name)
+            name = state["Next"]
+        else:
+            name = state["Choices"][0]["Next"] if decisions[name] else state["Default"]
+    raise AssertionError("the workflow loops")
+
+
+def test_statelint_accepts_the_definition(definition):
+    assert Linter.validate(definition) == []
+
+
+@pytest.mark.parametrize("break_it", [
+    pytest.param(lambda d: d["States"]["Notify Customer"].update(Next="Nowhere"),
+                 id="next-to-a-missing-state"),
+    pytest.param(lambda d: d["States"]["Order Valid?"].pop("Choices"), id="choice-without-rules"),
+    pytest.param(lambda d: d["States"]["Refund Payment"].pop("Next"), id="task-without-next"),
+    pytest.param(lambda d: d["States"]["Validate Order"]["Retry"][0].update(BackoffRate=2),
+                 id="integer-backoff-rate"),
+    pytest.param(lambda d: d["States"]["Validate Order"].update(ResultPath="validation"),
+                 id="result-path-not-a-path"),
+    pytest.param(lambda d: d["States"]["Process Payment"].update(
+        ResultSelector={"status.$": "Payload.status"}), id="selector-not-a-path"),
+    pytest.param(lambda d: d.update(StartAt="Nowhere"), id="start-at-a-missing-state"),
+])
+def test_statelint_rejects_a_broken_definition(definition, break_it):
+    broken = copy.deepcopy(definition)
+    break_it(broken)
+    assert Linter.validate(broken), "statelint found no problem in a broken definition"
+
+
+def test_every_state_is_reachable_and_every_path_ends(definition):
+    states = definition["States"]
+    seen, todo = set(), [definition["StartAt"]]
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo.extend(successors(states[name]))
+    assert seen == set(states)
+    for name, state in states.items():
+        assert successors(state) or state["Type"] in TERMINAL, name
+
+
+@pytest.mark.parametrize("decisions, end, tasks", [
+    ({"Order Valid?": True, "Payment Successful?": True, "Inventory Reserved?": True},
+     "Order Confirmed",
+     ["Validate Order", "Process Payment", "Reserve Inventory", "Notify Customer"]),
+    ({"Order Valid?": False}, "Order Invalid", ["Validate Order"]),
+    ({"Order Valid?": True, "Payment Successful?": False}, "Payment Declined",
+     ["Validate Order", "Process Payment"]),
+    ({"Order Valid?": True, "Payment Successful?": True, "Inventory Reserved?": False},
+     "Insufficient Inventory",
+     ["Validate Order", "Process Payment", "Reserve Inventory", "Refund Payment"]),
+])
+def test_each_outcome_follows_the_contract(definition, decisions, end, tasks):
+    assert outcome(definition, definition["StartAt"], decisions) == (end, tasks)
+
+
+def test_terminal_states_carry_the_contract_errors(definition):
+    states = definition["States"]
+    assert states["Order Confirmed"] == {"Type": "Succeed"}
+    assert states["Order Invalid"]["Error"] == ORDER_PROCESSING_ERROR == "OrderProcessingError"
+    assert states["Payment Declined"]["Error"] == ORDER_PROCESSING_ERROR
+    assert states["Insufficient Inventory"]["Error"] == INVENTORY_ERROR == "InventoryError"
+    fails = [s for s in states.values() if s["Type"] == "Fail"]
+    assert len(fails) == 3 and all(s["Cause"] for s in fails)
+
+
+def test_choices_read_the_kept_results(definition):
+    states = definition["States"]
+    assert states["Order Valid?"]["Choices"] == [
+        {"Variable": "$.validation.valid", "BooleanEquals": True, "Next": "Process Payment"}]
+    assert states["Payment Successful?"]["Choices"] == [
+        {"Variable": "$.payment.status", "StringEquals": "SUCCESS",
+         "Next": "Reserve Inventory"}]
+    assert states["Inventory Reserved?"]["Choices"] == [
+        {"Variable": "$.inventory.reserved", "BooleanEquals": True, "Next": "Notify Customer"}]
+
+
+@pytest.mark.parametrize("name", CONTRACT)
+def test_every_task_invokes_its_function_keeps_its_result_and_retries(definition, name):
+    function_name, result_path, fields = CONTRACT[name]
+    task = definition["States"][name]
+    assert task["Type"] == "Task"
+    assert task["Resource"] == LAMBDA_INVOKE == "arn:aws:states:::lambda:invoke"
+    assert task["Parameters"] == {"FunctionName": ARNS[function_name], "Payload.$": "$"}
+    assert task["ResultSelector"] == {f"{f}.$": f"$.Payload.{f}" for f in fields}
+    assert task["ResultPath"] == result_path
+    [retry] = task["Retry"]
+    assert set(retry["ErrorEquals"]) == set(LAMBDA_SERVICE_ERRORS) == {
+        "Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException",
+        "Lambda.TooManyRequestsException"}
+    assert (retry["IntervalSeconds"], retry["MaxAttempts"], retry["BackoffRate"]) == (2, 3, 2)
+
+
+def test_all_tasks_are_in_the_contract(definition):
+    tasks = {n for n, s in definition["States"].items() if s["Type"] == "Task"}
+    assert tasks == set(CONTRACT)
+
+
+def test_timeout_comes_from_the_argument():
+    assert order_workflow(ARNS, timeout_seconds=42)["TimeoutSeconds"] == 42
+
+
+def test_a_missing_function_arn_is_refused():
+    with pytest.raises(ValueError, match="refund-payment"):
+        order_workflow({k: v for k, v in ARNS.items() if k != "refund-payment"}, 300)
