@@ -1,0 +1,103 @@
+"""`python -m localcloud up | fire | status`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import urllib.error
+import urllib.request
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m localcloud",
+                                     description="Run the Pulumi program on a local AWS emulator.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    up = commands.add_parser("up", help="deploy the stack locally and serve it until Ctrl-C")
+    up.add_argument("--stack", default="local")
+    up.add_argument("--port", type=int, default=4566, help="gateway port (0: any free port)")
+    up.add_argument("--time-scale", type=float, default=1.0,
+                    help="simulated seconds per real second (retries, schedules, alarm periods)")
+    up.add_argument("--project-dir", default=".")
+    up.add_argument("--state-dir", default=None, help="default: <project>/.localcloud/<stack>")
+    up.add_argument("--concurrency", type=int, default=10,
+                    help="concurrency limit of a function without reserved concurrency")
+    up.add_argument("--quiet", action="store_true", help="do not echo function logs")
+    up.add_argument("--log-level", default=os.environ.get("LOCALCLOUD_LOG_LEVEL", "INFO"))
+
+    fire = commands.add_parser("fire", help="fire a scheduled rule of a running local cloud now")
+    fire.add_argument("rule")
+    fire.add_argument("--input", default=None, help="JSON event to send instead of the rule's")
+    fire.add_argument("--port", type=int, default=4566)
+
+    status = commands.add_parser("status", help="show what a running local cloud serves")
+    status.add_argument("--port", type=int, default=4566)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "up":
+        return up(args)
+    if args.command == "fire":
+        body = {"input": json.loads(args.input)} if args.input else {}
+        return _admin(args.port, f"/_localcloud/schedules/{args.rule}/fire", body)
+    return _admin(args.port, "/_localcloud/status", None)
+
+
+def _admin(port: int, path: str, body: dict | None) -> int:
+    request = urllib.request.Request(
+        f"http://localhost:{port}{path}", method="GET" if body is None else "POST",
+        data=None if body is None else json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            print(json.dumps(json.loads(response.read()), indent=2))
+            return 0
+    except urllib.error.HTTPError as error:
+        print(f"error {error.code}: {error.read().decode()}", file=sys.stderr)
+    except OSError as error:
+        print(f"no local cloud answers on port {port}: {error}", file=sys.stderr)
+    return 1
+
+
+def up(args: argparse.Namespace) -> int:
+    from .cloud import LocalCloud
+
+    logging.basicConfig(level=args.log_level.upper(), format="%(name)s: %(message)s")
+    stop = threading.Event()
+    # SIGTERM and SIGHUP end the run like Ctrl-C, so the cleanup below always runs.
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, lambda *_: stop.set())
+    cloud = LocalCloud(args.project_dir, stack=args.stack, port=args.port,
+                       time_scale=args.time_scale, state_dir=args.state_dir,
+                       default_concurrency=args.concurrency,
+                       console=None if args.quiet else _console)
+    try:
+        cloud.start()
+        print(cloud.summary(), flush=True)
+        print("Serving; Ctrl-C to stop.", flush=True)
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    except Exception as error:
+        print(f"localcloud: {error}", file=sys.stderr)
+        return 1
+    finally:
+        print("Stopping the local cloud...", flush=True)
+        cloud.stop()
+    return 0
+
+
+_console_lock = threading.Lock()
+
+
+def _console(line: str) -> None:
+    with _console_lock:
+        print(line, flush=True)

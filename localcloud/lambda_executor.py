@@ -1,0 +1,359 @@
+"""Runs Lambda functions in long-lived worker subprocesses (`lambda_worker.py`).
+
+Each function has a pool of workers: an invocation takes an idle one (warm) or starts a new
+one (cold start: interpreter + handler import, counted), and gives it back afterwards. The
+number of invocations in flight per function is capped (reserved concurrency, else the default
+limit): past it the invocation is throttled (429). A worker that overruns the function timeout
+is killed. Worker output goes to the function's log group and to the console.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import select
+import signal
+import struct
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable
+
+from .interfaces import FunctionSpec, InvokeResult
+from .lambda_metrics import Telemetry
+from .lambda_worker import new_trace_id
+
+log = logging.getLogger("localcloud.lambda")
+
+WORKER_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lambda_worker.py")
+INIT_TIMEOUT = 10.0  # Lambda's limit on the init phase
+
+
+class _WorkerGone(Exception):
+    """The worker exited or broke the channel."""
+
+
+class Worker:
+    """One execution environment: a subprocess in its own process group."""
+
+    def __init__(self, spec: FunctionSpec, env: dict[str, str], on_line: Callable[["Worker", str], None]):
+        self.spec = spec
+        self.log_stream = env["AWS_LAMBDA_LOG_STREAM_NAME"]
+        self.process = subprocess.Popen(
+            [sys.executable, "-u", WORKER_SCRIPT], env=env, cwd=spec.code_dir,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            start_new_session=True, bufsize=0)
+        self.pid = self.process.pid
+        self.on_line = on_line
+        self.reader = threading.Thread(target=self._read_output, daemon=True,
+                                       name=f"lambda-log-{spec.name}-{self.pid}")
+        self.reader.start()
+
+    def _read_output(self) -> None:
+        for raw in iter(self.process.stderr.readline, b""):
+            self.on_line(self, raw.decode("utf-8", "replace").rstrip("\n"))
+
+    def _read_exact(self, size: int, deadline: float) -> bytes:
+        fd = self.process.stdout.fileno()
+        chunks, remaining = [], size
+        while remaining:
+            wait = deadline - time.monotonic()
+            if wait <= 0 or not select.select([fd], [], [], wait)[0]:
+                raise TimeoutError
+            chunk = os.read(fd, remaining)
+            if not chunk:
+                raise _WorkerGone
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        return b"".join(chunks)
+
+    def receive(self, deadline: float) -> dict:
+        (length,) = struct.unpack(">I", self._read_exact(4, deadline))
+        return json.loads(self._read_exact(length, deadline + 5))
+
+    def send(self, message: dict) -> None:
+        data = json.dumps(message).encode()
+        try:
+            self.process.stdin.write(struct.pack(">I", len(data)) + data)
+            self.process.stdin.flush()
+        except (BrokenPipeError, ValueError, OSError) as error:
+            raise _WorkerGone from error
+
+    def kill(self) -> None:
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        for stream in (self.process.stdin, self.process.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+
+
+@dataclass
+class _Pool:
+    spec: FunctionSpec
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    idle: list[Worker] = field(default_factory=list)
+    busy: set[Worker] = field(default_factory=set)
+    in_flight: int = 0
+    cold_starts: int = 0
+    invocations: int = 0
+    errors: int = 0
+    throttles: int = 0
+    timeouts: int = 0
+
+
+def lambda_error(message: str, error_type: str, *, status: int = 200, function_error: str | None = "Unhandled") -> InvokeResult:
+    payload = {"errorMessage": message, "errorType": error_type}
+    return InvokeResult(status, json.dumps(payload).encode(), function_error)
+
+
+def api_error(status: int, error_type: str, message: str, **extra) -> InvokeResult:
+    """An error of the Invoke API itself (not of the function)."""
+    payload = {"Type": "User", "message": message, "__type": error_type, **extra}
+    return InvokeResult(status, json.dumps(payload).encode(), None)
+
+
+_CHATTY_LOGGERS = ('"logger": "botocore', '"logger": "boto3', '"logger": "urllib3')
+
+
+def _library_debug(line: str) -> bool:
+    """AWS SDK debug records (a DEBUG log level lets them through, as on Lambda): kept in the
+    log group, left off the console."""
+    return line.startswith("{") and '"level": "DEBUG"' in line and any(
+        marker in line for marker in _CHATTY_LOGGERS)
+
+
+class LambdaExecutor:
+    def __init__(self, *, endpoint_url: str, region: str, account_id: str, telemetry: Telemetry,
+                 default_concurrency: int = 10, console: Callable[[str], None] | None = print):
+        self.endpoint_url = endpoint_url
+        self.region = region
+        self.account_id = account_id
+        self.telemetry = telemetry
+        self.default_concurrency = default_concurrency
+        self.console = console
+        self.pools: dict[str, _Pool] = {}
+        self.pools_lock = threading.Lock()
+        self.stopped = False
+
+    # -- environment -----------------------------------------------------------------------
+
+    def worker_env(self, spec: FunctionSpec, log_stream: str, init_type: str) -> dict[str, str]:
+        python_path = [spec.code_dir] + [os.path.join(d, "python") for d in spec.layer_dirs]
+        env = dict(spec.environment)
+        env.update({
+            "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+            "LANG": "en_US.UTF-8",
+            "TZ": ":UTC",
+            "PYTHONPATH": os.pathsep.join(python_path),
+            "PYTHONNOUSERSITE": "1",
+            "LAMBDA_TASK_ROOT": spec.code_dir,
+            "_HANDLER": spec.handler,
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
+            "AWS_LAMBDA_FUNCTION_NAME": spec.name,
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
+            "AWS_LAMBDA_LOG_GROUP_NAME": spec.log_group,
+            "AWS_LAMBDA_LOG_STREAM_NAME": log_stream,
+            "AWS_LAMBDA_INITIALIZATION_TYPE": init_type,
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_ACCESS_KEY_ID": "test",
+            "AWS_SECRET_ACCESS_KEY": "test",
+            "AWS_SESSION_TOKEN": "test",
+            "AWS_ENDPOINT_URL": self.endpoint_url,
+        })
+        if spec.log_format == "JSON":
+            env["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
+            if spec.log_level:
+                env["AWS_LAMBDA_LOG_LEVEL"] = spec.log_level
+        return env
+
+    # -- pools -------------------------------------------------------------------------------
+
+    def _pool(self, spec: FunctionSpec) -> _Pool:
+        with self.pools_lock:
+            pool = self.pools.get(spec.name)
+            if pool is None:
+                pool = self.pools[spec.name] = _Pool(spec)
+            return pool
+
+    def limit(self, spec: FunctionSpec) -> int:
+        return spec.reserved_concurrency if spec.reserved_concurrency is not None \
+            else self.default_concurrency
+
+    def _on_line(self, worker: Worker, line: str) -> None:
+        self.telemetry.log(worker.spec.log_group, worker.log_stream, line)
+        self.telemetry.emf(line)
+        if self.console and not _library_debug(line):
+            self.console(f"[{worker.spec.name}] {line}")
+
+    def _start_worker(self, spec: FunctionSpec, init_type: str = "on-demand") -> Worker:
+        stream = (f"{datetime.now(timezone.utc):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}")
+        worker = Worker(spec, self.worker_env(spec, stream, init_type), self._on_line)
+        try:
+            message = worker.receive(time.monotonic() + INIT_TIMEOUT + spec.timeout_seconds)
+        except (TimeoutError, _WorkerGone, ValueError):
+            worker.kill()
+            raise _InitFailed({"errorMessage": "Runtime exited without providing a reason"
+                               " during init", "errorType": "Runtime.ExitError"}) from None
+        if "init_error" in message:
+            worker.kill()
+            raise _InitFailed(message["init_error"])
+        return worker
+
+    def prewarm(self, spec: FunctionSpec, count: int) -> None:
+        """Provisioned concurrency: start `count` workers ahead of the first invocation."""
+        pool = self._pool(spec)
+        for _ in range(count):
+            try:
+                worker = self._start_worker(spec, "provisioned-concurrency")
+            except _InitFailed as failure:
+                log.warning("prewarming %s failed: %s", spec.name, failure.error)
+                return
+            with pool.lock:
+                pool.idle.append(worker)
+
+    # -- invocation --------------------------------------------------------------------------
+
+    def invoke(self, spec: FunctionSpec, payload: bytes, *, qualifier: str | None = None,
+               request_id: str | None = None) -> InvokeResult:
+        """A synchronous invocation (RequestResponse) of `spec`."""
+        if self.stopped:
+            return api_error(503, "ServiceException", "the local cloud is stopping")
+        version = qualifier if qualifier and qualifier.isdigit() else "$LATEST"
+        try:
+            json.loads(payload or b"{}")
+        except ValueError:
+            return api_error(400, "InvalidRequestContentException",
+                             "Could not parse request body into json")
+        pool = self._pool(spec)
+        dimensions = {"FunctionName": spec.name}
+        with pool.lock:
+            if pool.in_flight >= self.limit(spec):
+                pool.throttles += 1
+                throttled = True
+            else:
+                throttled = False
+                pool.in_flight += 1
+                pool.invocations += 1
+                concurrent = pool.in_flight
+                worker = pool.idle.pop() if pool.idle else None
+                if worker is None:
+                    pool.cold_starts += 1
+        if throttled:
+            self.telemetry.metric("AWS/Lambda", "Throttles", 1, "Count", dimensions)
+            reason = ("ReservedFunctionConcurrentInvocationLimitExceeded"
+                      if spec.reserved_concurrency is not None else
+                      "ConcurrentInvocationLimitExceeded")
+            return api_error(429, "TooManyRequestsException", "Rate Exceeded.", Reason=reason)
+        self.telemetry.metric("AWS/Lambda", "ConcurrentExecutions", concurrent, "Count", dimensions)
+        self.telemetry.metric("AWS/Lambda", "Invocations", 1, "Count", dimensions)
+        started = time.monotonic()
+        request_id = request_id or str(uuid.uuid4())
+        try:
+            result, worker = self._run(spec, worker, payload, qualifier, request_id, version)
+        finally:
+            with pool.lock:
+                pool.in_flight -= 1
+        with pool.lock:
+            if worker is not None and not self.stopped:
+                pool.idle.append(worker)
+                worker = None
+            if result.function_error:
+                pool.errors += 1
+        if worker is not None:
+            worker.kill()
+        duration = (time.monotonic() - started) * 1000
+        self.telemetry.metric("AWS/Lambda", "Duration", duration, "Milliseconds", dimensions)
+        if result.function_error:
+            self.telemetry.metric("AWS/Lambda", "Errors", 1, "Count", dimensions)
+        return result
+
+    def _run(self, spec: FunctionSpec, worker: Worker | None, payload: bytes,
+             qualifier: str | None, request_id: str, version: str) -> tuple[InvokeResult, Worker | None]:
+        """Run one invocation; returns the result and the worker if it may be reused."""
+        if worker is None:
+            try:
+                worker = self._start_worker(spec)
+            except _InitFailed as failure:
+                return InvokeResult(200, json.dumps(failure.error).encode(), "Unhandled",
+                                    version), None
+        pool = self._pool(spec)
+        with pool.lock:
+            pool.busy.add(worker)
+        deadline = time.monotonic() + spec.timeout_seconds
+        invoked_arn = f"{spec.arn}:{qualifier}" if qualifier else spec.arn
+        try:
+            worker.send({"request_id": request_id, "payload": (payload or b"{}").decode(),
+                         "invoked_arn": invoked_arn, "trace_id": new_trace_id(),
+                         "deadline_ms": time.time() * 1000 + spec.timeout_seconds * 1000})
+            response = worker.receive(deadline)
+        except TimeoutError:
+            worker.kill()
+            with pool.lock:
+                pool.timeouts += 1
+            message = (f"{datetime.now(timezone.utc):%Y-%m-%dT%H:%M:%S.%fZ} {request_id} "
+                       f"Task timed out after {spec.timeout_seconds:.2f} seconds")
+            self._on_line(worker, message)
+            return lambda_error(message, "Sandbox.Timedout"), None
+        except (_WorkerGone, ValueError):
+            code = worker.process.poll()
+            worker.kill()
+            return lambda_error(f"RequestId: {request_id} Error: Runtime exited with error: "
+                                f"exit status {code}", "Runtime.ExitError"), None
+        finally:
+            with pool.lock:
+                pool.busy.discard(worker)
+        if "error" in response:
+            return InvokeResult(200, json.dumps(response["error"]).encode(), "Unhandled",
+                                version), worker
+        return InvokeResult(200, response["payload"].encode(), None, version), worker
+
+    # -- introspection and shutdown ----------------------------------------------------------
+
+    def stats(self) -> dict:
+        with self.pools_lock:
+            pools = list(self.pools.values())
+        result = {}
+        for pool in pools:
+            with pool.lock:
+                result[pool.spec.name] = {
+                    "invocations": pool.invocations, "cold_starts": pool.cold_starts,
+                    "errors": pool.errors, "throttles": pool.throttles, "timeouts": pool.timeouts,
+                    "in_flight": pool.in_flight, "concurrency_limit": self.limit(pool.spec),
+                    "worker_pids": sorted(w.pid for w in pool.idle + list(pool.busy)),
+                }
+        return result
+
+    def worker_pids(self) -> list[int]:
+        return sorted(pid for s in self.stats().values() for pid in s["worker_pids"])
+
+    def stop(self) -> None:
+        self.stopped = True
+        with self.pools_lock:
+            pools = list(self.pools.values())
+        for pool in pools:
+            with pool.lock:
+                workers = pool.idle + list(pool.busy)
+                pool.idle = []
+            for worker in workers:
+                worker.kill()
+
+
+class _InitFailed(Exception):
+    def __init__(self, error: dict):
+        super().__init__(error.get("errorMessage"))
+        self.error = error

@@ -1,0 +1,144 @@
+"""The moto server subprocess that holds the local cloud's AWS state.
+
+`MotoServer` starts `python -m localcloud.moto_server` (moto's own server app, with TCP_NODELAY on
+every accepted socket and a watchdog that exits when the parent dies) on a free loopback port,
+waits until it answers, and enables Step Functions execution through moto's config endpoint.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+class MotoServer:
+    """Owns the moto subprocess (in its own process group, so it can be stopped as a whole)."""
+
+    def __init__(self, *, gateway_port: int, port: int | None = None, log_path: str | None = None):
+        self.gateway_port = gateway_port
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        env = dict(os.environ)
+        # moto's Step Functions Lambda tasks call http://localhost:$MOTO_PORT: that must be the
+        # gateway, which runs the functions, not moto itself.
+        env["MOTO_PORT"] = str(self.gateway_port)
+        env["MOTO_ALLOW_NONEXISTENT_REGION"] = "true"
+        for key in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+            env.pop(key, None)
+        env.setdefault("AWS_ACCESS_KEY_ID", "test")
+        env.setdefault("AWS_SECRET_ACCESS_KEY", "test")
+        out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "localcloud.moto_server", "--port", str(self.port),
+                 "--parent-pid", str(os.getpid())],
+                env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        finally:
+            if out is not subprocess.DEVNULL:
+                out.close()
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.process and self.process.poll() is not None:
+                raise RuntimeError(f"moto server exited with code {self.process.returncode}"
+                                   + (f"; see {self.log_path}" if self.log_path else ""))
+            try:
+                self.configure({"stepfunctions": {"execute_state_machine": True}})
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"moto server not ready on {self.url}") from None
+                time.sleep(0.05)
+
+    def configure(self, config: dict) -> dict:
+        """POST /moto-api/config: moto's runtime switches (must precede state machine creation)."""
+        request = urllib.request.Request(
+            f"{self.url}/moto-api/config", data=json.dumps(config).encode(), method="POST",
+            headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=2) as response:
+            return json.loads(response.read())
+
+    def stop(self, timeout: float = 5.0) -> None:
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout)
+        except ProcessLookupError:
+            return
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process else None
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """Never outlive the local cloud, even if it was killed with SIGKILL."""
+    while True:
+        time.sleep(1)
+        if os.getppid() != parent_pid:
+            os._exit(0)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m localcloud.moto_server")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--parent-pid", type=int, default=0)
+    args = parser.parse_args(argv)
+
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server
+
+    class NoDelayHandler(MotoRequestHandler):
+        # Small responses written in pieces otherwise wait for delayed ACKs (tens of ms each).
+        def setup(self) -> None:
+            super().setup()
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+        def log_request(self, *args, **kwargs) -> None:
+            pass
+
+    if args.parent_pid:
+        threading.Thread(target=_exit_with_parent, args=(args.parent_pid,), daemon=True).start()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+
+    app = DomainDispatcherApplication(create_backend_app)
+    server = make_server(args.host, args.port, app, threaded=True, request_handler=NoDelayHandler)
+    try:
+        server.serve_forever()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,216 @@
+"""API Gateway REST APIs: definitions are stored in moto; the local REST API server serves them."""
+
+from __future__ import annotations
+
+import json
+
+from .base import Context, as_int, drop_none, physical_name
+
+
+def _str_map(value: dict | None) -> dict | None:
+    return {k: str(v) for k, v in value.items()} if value else None
+
+
+def rest_api(ctx: Context, name: str, inputs: dict):
+    apigw = ctx.aws("apigateway")
+    api_name = physical_name(inputs, name, max_len=255, allowed=r"[^\w .-]")
+    if inputs.get("body"):
+        created = apigw.import_rest_api(body=inputs["body"].encode())
+        ctx.note(f"REST API {api_name}: imported from its OpenAPI body")
+    else:
+        endpoint = inputs.get("endpointConfiguration") or {}
+        created = apigw.create_rest_api(**drop_none({
+            "name": api_name, "description": inputs.get("description"),
+            "binaryMediaTypes": inputs.get("binaryMediaTypes"),
+            "apiKeySource": inputs.get("apiKeySource"),
+            "minimumCompressionSize": as_int(inputs.get("minimumCompressionSize")),
+            # pulumi-aws 7 takes one type as a string, older versions a list
+            "endpointConfiguration": {"types": [endpoint["types"]] if isinstance(
+                endpoint["types"], str) else endpoint["types"]} if endpoint.get("types") else None,
+            "policy": inputs.get("policy"), "tags": _str_map(inputs.get("tags")),
+        }))
+    api_id = created["id"]
+    root_id = next(item["id"] for item in apigw.get_resources(restApiId=api_id)["items"]
+                   if item["path"] == "/")
+    with ctx.lock:
+        ctx.registry.rest_api_ids.append(api_id)
+    return api_id, {
+        "name": api_name, "rootResourceId": root_id,
+        "executionArn": ctx.arn("execute-api", api_id),
+        "arn": f"arn:aws:apigateway:{ctx.region}::/restapis/{api_id}",
+        "createdDate": created["createdDate"].isoformat(),
+    }
+
+
+def resource(ctx: Context, name: str, inputs: dict):
+    created = ctx.aws("apigateway").create_resource(
+        restApiId=inputs["restApi"], parentId=inputs["parentId"], pathPart=inputs["pathPart"])
+    return created["id"], {"path": created["path"]}
+
+
+def method(ctx: Context, name: str, inputs: dict):
+    ctx.aws("apigateway").put_method(**drop_none({
+        "restApiId": inputs["restApi"], "resourceId": inputs["resourceId"],
+        "httpMethod": inputs["httpMethod"], "authorizationType": inputs.get("authorization", "NONE"),
+        "authorizerId": inputs.get("authorizerId"), "apiKeyRequired": inputs.get("apiKeyRequired"),
+        "operationName": inputs.get("operationName"),
+        "requestParameters": inputs.get("requestParameters"),
+        "requestModels": inputs.get("requestModels"),
+        "requestValidatorId": inputs.get("requestValidatorId"),
+        "authorizationScopes": inputs.get("authorizationScopes"),
+    }))
+    return f"agm-{inputs['restApi']}-{inputs['resourceId']}-{inputs['httpMethod']}", {}
+
+
+def integration(ctx: Context, name: str, inputs: dict):
+    ctx.aws("apigateway").put_integration(**drop_none({
+        "restApiId": inputs["restApi"], "resourceId": inputs["resourceId"],
+        "httpMethod": inputs["httpMethod"], "type": inputs["type"],
+        "integrationHttpMethod": inputs.get("integrationHttpMethod"), "uri": inputs.get("uri"),
+        "credentials": inputs.get("credentials"),
+        "requestParameters": inputs.get("requestParameters"),
+        "requestTemplates": inputs.get("requestTemplates"),
+        "passthroughBehavior": inputs.get("passthroughBehavior"),
+        "contentHandling": inputs.get("contentHandling"),
+        "cacheNamespace": inputs.get("cacheNamespace"),
+        "cacheKeyParameters": inputs.get("cacheKeyParameters"),
+        "timeoutInMillis": as_int(inputs.get("timeoutMilliseconds")),
+        "connectionType": inputs.get("connectionType"),
+    }))
+    return f"agi-{inputs['restApi']}-{inputs['resourceId']}-{inputs['httpMethod']}", {}
+
+
+def method_response(ctx: Context, name: str, inputs: dict):
+    ctx.aws("apigateway").put_method_response(**drop_none({
+        "restApiId": inputs["restApi"], "resourceId": inputs["resourceId"],
+        "httpMethod": inputs["httpMethod"], "statusCode": inputs["statusCode"],
+        "responseParameters": inputs.get("responseParameters"),
+        "responseModels": inputs.get("responseModels"),
+    }))
+    return (f"agmr-{inputs['restApi']}-{inputs['resourceId']}-{inputs['httpMethod']}-"
+            f"{inputs['statusCode']}"), {}
+
+
+def integration_response(ctx: Context, name: str, inputs: dict):
+    ctx.aws("apigateway").put_integration_response(**drop_none({
+        "restApiId": inputs["restApi"], "resourceId": inputs["resourceId"],
+        "httpMethod": inputs["httpMethod"], "statusCode": inputs["statusCode"],
+        "selectionPattern": inputs.get("selectionPattern"),
+        "responseParameters": inputs.get("responseParameters"),
+        "responseTemplates": inputs.get("responseTemplates"),
+        "contentHandling": inputs.get("contentHandling"),
+    }))
+    return (f"agir-{inputs['restApi']}-{inputs['resourceId']}-{inputs['httpMethod']}-"
+            f"{inputs['statusCode']}"), {}
+
+
+def model(ctx: Context, name: str, inputs: dict):
+    schema = inputs.get("schema")
+    created = ctx.aws("apigateway").create_model(**drop_none({
+        "restApiId": inputs["restApi"], "name": physical_name(inputs, name, allowed=r"[^A-Za-z0-9]"),
+        "contentType": inputs.get("contentType", "application/json"),
+        "description": inputs.get("description"),
+        "schema": schema if isinstance(schema, str) or schema is None else json.dumps(schema),
+    }))
+    return created["id"], {"name": created["name"]}
+
+
+def request_validator(ctx: Context, name: str, inputs: dict):
+    created = ctx.aws("apigateway").create_request_validator(
+        restApiId=inputs["restApi"], name=physical_name(inputs, name, allowed=r"[^\w .-]"),
+        validateRequestBody=bool(inputs.get("validateRequestBody")),
+        validateRequestParameters=bool(inputs.get("validateRequestParameters")))
+    return created["id"], {"name": created["name"]}
+
+
+def gateway_response(ctx: Context, name: str, inputs: dict):
+    api_id = inputs["restApiId"]  # the only API Gateway resource that names it so
+    ctx.aws("apigateway").put_gateway_response(**drop_none({
+        "restApiId": api_id, "responseType": inputs["responseType"],
+        "statusCode": inputs.get("statusCode"),
+        "responseParameters": inputs.get("responseParameters"),
+        "responseTemplates": inputs.get("responseTemplates"),
+    }))
+    return f"aggr-{api_id}-{inputs['responseType']}", {}
+
+
+def deployment(ctx: Context, name: str, inputs: dict):
+    created = ctx.aws("apigateway").create_deployment(**drop_none({
+        "restApiId": inputs["restApi"], "description": inputs.get("description"),
+        "variables": _str_map(inputs.get("variables")),
+    }))
+    return created["id"], {"createdDate": created["createdDate"].isoformat()}
+
+
+def stage(ctx: Context, name: str, inputs: dict):
+    apigw = ctx.aws("apigateway")
+    api_id, stage_name = inputs["restApi"], inputs["stageName"]
+    apigw.create_stage(**drop_none({
+        "restApiId": api_id, "stageName": stage_name, "deploymentId": inputs["deployment"],
+        "description": inputs.get("description"), "variables": _str_map(inputs.get("variables")),
+        "tracingEnabled": inputs.get("xrayTracingEnabled"),
+        "cacheClusterEnabled": inputs.get("cacheClusterEnabled"),
+    }))
+    access_log = inputs.get("accessLogSettings") or {}
+    operations = [{"op": "replace", "path": f"/accessLogSettings/{key}", "value": access_log[key]}
+                  for key in ("destinationArn", "format") if access_log.get(key)]
+    if operations:
+        apigw.update_stage(restApiId=api_id, stageName=stage_name, patchOperations=operations)
+    return f"ags-{api_id}-{stage_name}", {
+        "invokeUrl": f"{ctx.endpoint_url}/restapis/{api_id}/{stage_name}/_user_request_",
+        "executionArn": ctx.arn("execute-api", f"{api_id}/{stage_name}"),
+        "arn": f"arn:aws:apigateway:{ctx.region}::/restapis/{api_id}/stages/{stage_name}",
+    }
+
+
+_METHOD_SETTINGS = {
+    "metricsEnabled": "metrics/enabled", "loggingLevel": "logging/loglevel",
+    "dataTraceEnabled": "logging/dataTrace", "throttlingBurstLimit": "throttling/burstLimit",
+    "throttlingRateLimit": "throttling/rateLimit", "cachingEnabled": "caching/enabled",
+    "cacheTtlInSeconds": "caching/ttlInSeconds", "cacheDataEncrypted": "caching/dataEncrypted",
+    "requireAuthorizationForCacheControl": "caching/requireAuthorizationForCacheControl",
+}
+
+
+def method_settings(ctx: Context, name: str, inputs: dict):
+    settings = inputs.get("settings") or {}
+    operations = []
+    for key, path in _METHOD_SETTINGS.items():
+        value = settings.get(key)
+        if value is None or value == -1:
+            continue
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        elif isinstance(value, float) and value.is_integer():
+            value = str(int(value))
+        operations.append({"op": "replace", "path": f"/{inputs['methodPath']}/{path}",
+                           "value": str(value)})
+    if operations:
+        ctx.aws("apigateway").update_stage(restApiId=inputs["restApi"],
+                                           stageName=inputs["stageName"],
+                                           patchOperations=operations)
+    return f"{inputs['restApi']}-{inputs['stageName']}-{inputs['methodPath']}", {}
+
+
+def account(ctx: Context, name: str, inputs: dict):
+    if inputs.get("cloudwatchRoleArn"):
+        ctx.aws("apigateway").update_account(patchOperations=[{
+            "op": "replace", "path": "/cloudwatchRoleArn", "value": inputs["cloudwatchRoleArn"]}])
+    return "api-gateway-account", {}
+
+
+HANDLERS = {
+    "aws:apigateway/restApi:RestApi": rest_api,
+    "aws:apigateway/resource:Resource": resource,
+    "aws:apigateway/method:Method": method,
+    "aws:apigateway/integration:Integration": integration,
+    "aws:apigateway/methodResponse:MethodResponse": method_response,
+    "aws:apigateway/integrationResponse:IntegrationResponse": integration_response,
+    "aws:apigateway/model:Model": model,
+    "aws:apigateway/requestValidator:RequestValidator": request_validator,
+    "aws:apigateway/response:Response": gateway_response,
+    "aws:apigateway/deployment:Deployment": deployment,
+    "aws:apigateway/stage:Stage": stage,
+    "aws:apigateway/methodSettings:MethodSettings": method_settings,
+    "aws:apigateway/account:Account": account,
+}

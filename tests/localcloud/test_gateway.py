@@ -1,0 +1,172 @@
+"""The gateway: forwarding to moto, the interceptions, the admin endpoints, the `up` command."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+
+from localcloud.gateway import publications_from_query
+
+FIXTURE_APP = os.path.join(os.path.dirname(__file__), "fixtures", "app")
+AWS_CLI = os.path.join(os.path.dirname(sys.executable), "aws")
+
+
+def _get(url: str) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_other_calls_are_forwarded_to_moto_with_the_gateway_as_host(aws, endpoint):
+    sqs = aws("sqs")
+    url = sqs.create_queue(QueueName="gateway-forwarding")["QueueUrl"]
+    assert url == f"{endpoint}/123456789012/gateway-forwarding"
+    sqs.send_message(QueueUrl=url, MessageBody="through the gateway")
+    [message] = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1)["Messages"]
+    assert message["Body"] == "through the gateway"
+
+
+def test_aws_cli_works_through_the_gateway(endpoint):
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+           "AWS_DEFAULT_REGION": "us-east-1"}
+    listed = subprocess.run([AWS_CLI, "--endpoint-url", endpoint, "lambda", "list-functions",
+                             "--output", "json"], env=env, capture_output=True, text=True,
+                            timeout=60, check=True)
+    names = {f["FunctionName"] for f in json.loads(listed.stdout)["Functions"]}
+    assert {"fixture-echo", "fixture-fail", "fixture-slow"} <= names
+
+
+def test_admin_health_and_status(endpoint, local_cloud):
+    assert _get(f"{endpoint}/_localcloud/health") == (
+        200, {"status": "ready", "stack": "local", "endpoint": endpoint})
+    code, status = _get(f"{endpoint}/_localcloud/status")
+    assert code == 200 and status["pids"]["moto"] == local_cloud.moto.pid
+    assert _get(f"{endpoint}/_localcloud/nothing-here")[0] == 404
+
+
+def test_rest_api_requests_reach_the_function(outputs):
+    with urllib.request.urlopen(f"{outputs['apiUrl']}/items?x=1", timeout=30) as response:
+        assert response.status == 200
+        body = json.loads(response.read())
+    assert body["event"]["httpMethod"] == "GET"
+    assert body["event"]["path"] == "/items"
+
+
+def test_put_events_is_answered_by_the_router(aws):
+    result = aws("events").put_events(Entries=[{
+        "Source": "fixture", "DetailType": "Test", "Detail": json.dumps({"amount": 5}),
+        "EventBusName": "fixture-bus"}])
+    assert result["FailedEntryCount"] == 0
+    assert len(result["Entries"]) == 1 and result["Entries"][0]["EventId"]
+
+
+def test_sns_publish_is_stored_by_moto_and_fanned_out_to_lambda(aws, outputs, status):
+    before = status()["functions"].get("fixture-echo", {}).get("invocations", 0)
+    aws("sns").publish(TopicArn=outputs["topicArn"], Message="to every subscriber")
+    sqs = aws("sqs")  # the queue subscription is moto's own delivery
+    deadline = time.monotonic() + 10
+    bodies = []
+    while time.monotonic() < deadline and not any("to every subscriber" in b for b in bodies):
+        bodies += [m["Body"] for m in sqs.receive_message(
+            QueueUrl=outputs["topicCopyUrl"], WaitTimeSeconds=1).get("Messages", [])]
+    assert any("to every subscriber" in b for b in bodies)
+    while time.monotonic() < deadline and \
+            status()["functions"]["fixture-echo"]["invocations"] <= before:
+        time.sleep(0.2)
+    assert status()["functions"]["fixture-echo"]["invocations"] > before
+
+
+def test_query_protocol_publish_batch_is_read_entry_by_entry():
+    form = {"Action": "PublishBatch", "TopicArn": "arn:aws:sns:us-east-1:1:t",
+            "PublishBatchRequestEntries.member.1.Id": "a",
+            "PublishBatchRequestEntries.member.1.Message": "first",
+            "PublishBatchRequestEntries.member.2.Id": "b",
+            "PublishBatchRequestEntries.member.2.Message": "second",
+            "PublishBatchRequestEntries.member.2.MessageAttributes.entry.1.Name": "kind",
+            "PublishBatchRequestEntries.member.2.MessageAttributes.entry.1.Value.DataType":
+                "String",
+            "PublishBatchRequestEntries.member.2.MessageAttributes.entry.1.Value.StringValue":
+                "x"}
+    response = ("<PublishBatchResponse><PublishBatchResult><Successful>"
+                "<member><Id>b</Id><MessageId>m-2</MessageId></member>"
+                "</Successful><Failed><member><Id>a</Id><Code>X</Code></member></Failed>"
+                "</PublishBatchResult></PublishBatchResponse>")
+    assert list(publications_from_query(form, response)) == [
+        ("arn:aws:sns:us-east-1:1:t", "second", None,
+         {"kind": {"DataType": "String", "StringValue": "x"}}, "m-2", None)]
+
+
+def test_fire_routes_to_the_scheduler(endpoint, status):
+    before = status()["functions"].get("fixture-echo", {}).get("invocations", 0)
+    request = urllib.request.Request(f"{endpoint}/_localcloud/schedules/nightly/fire",
+                                     data=b"{}", method="POST")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status == 200
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and \
+            status()["functions"]["fixture-echo"]["invocations"] <= before:
+        time.sleep(0.2)
+    assert status()["functions"]["fixture-echo"]["invocations"] > before
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie is gone for our purposes: only its parent's wait is missing
+    with open(f"/proc/{pid}/stat") as handle:
+        return handle.read().split(")")[-1].split()[0] != "Z"
+
+
+def test_up_serves_until_sigterm_and_leaves_no_process_behind(tmp_path):
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "localcloud", "up", "--project-dir", FIXTURE_APP,
+         "--port", str(port), "--state-dir", str(tmp_path), "--quiet", "--time-scale", "60"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    try:
+        endpoint = f"http://localhost:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if _get(f"{endpoint}/_localcloud/health")[1]["status"] == "ready":
+                    break
+            except OSError:
+                pass
+            assert process.poll() is None, process.stdout.read()
+            time.sleep(0.2)
+        request = urllib.request.Request(
+            f"{endpoint}/2015-03-31/functions/fixture-echo/invocations", data=b"{}",
+            method="POST")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert response.status == 200
+        pids = _get(f"{endpoint}/_localcloud/status")[1]["pids"]
+        assert pids["moto"] and pids["workers"]
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, output
+    assert "Resources:" in output and "apiUrl" in output and "Ready in" in output
+    time.sleep(0.5)
+    leftovers = [pid for pid in [pids["moto"], *pids["workers"]] if _alive(pid)]
+    assert leftovers == []
