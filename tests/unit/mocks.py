@@ -95,7 +95,7 @@ def _outputs(typ: str, name: str, inputs: dict) -> tuple[str, dict]:
         out.setdefault("dashboardName", physical)
         arn = f"arn:aws:cloudwatch::{ACCOUNT}:dashboard/{out['dashboardName']}"
     out.setdefault("name", physical)
-    out["arn"] = arn
+    out.setdefault("arn", arn)
     out.setdefault("id", rid)
     return rid, out
 
