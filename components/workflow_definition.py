@@ -20,6 +20,10 @@ LAMBDA_SERVICE_ERRORS = ("Lambda.ServiceException", "Lambda.AWSLambdaException",
 # ASL types BackoffRate as a float (2 is rejected by statelint).
 RETRY = {"ErrorEquals": list(LAMBDA_SERVICE_ERRORS), "IntervalSeconds": 2, "MaxAttempts": 3,
          "BackoffRate": 2.0}
+# A handler error (e.g. a throttled or conflicting DynamoDB write) is retried a little too:
+# every step is idempotent per order, so running one again never charges or reserves twice.
+RETRY_HANDLER_ERROR = {"ErrorEquals": ["States.TaskFailed"], "IntervalSeconds": 1,
+                       "MaxAttempts": 2, "BackoffRate": 2.0}
 
 ORDER_PROCESSING_ERROR = "OrderProcessingError"
 INVENTORY_ERROR = "InventoryError"
@@ -58,7 +62,7 @@ def _task(step: Step, function_arn: str) -> dict[str, Any]:
         "Parameters": {"FunctionName": function_arn, "Payload.$": "$"},
         "ResultSelector": {f"{field}.$": f"$.Payload.{field}" for field in step.fields},
         "ResultPath": step.result_path,
-        "Retry": [dict(RETRY)],
+        "Retry": [dict(RETRY), dict(RETRY_HANDLER_ERROR)],
         "Next": step.next,
     }
 

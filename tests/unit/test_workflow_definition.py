@@ -130,11 +130,13 @@ def test_every_task_invokes_its_function_keeps_its_result_and_retries(definition
     assert task["Parameters"] == {"FunctionName": ARNS[function_name], "Payload.$": "$"}
     assert task["ResultSelector"] == {f"{f}.$": f"$.Payload.{f}" for f in fields}
     assert task["ResultPath"] == result_path
-    [retry] = task["Retry"]
-    assert set(retry["ErrorEquals"]) == set(LAMBDA_SERVICE_ERRORS) == {
+    service, handler = task["Retry"]
+    assert set(service["ErrorEquals"]) == set(LAMBDA_SERVICE_ERRORS) == {
         "Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException",
         "Lambda.TooManyRequestsException"}
-    assert (retry["IntervalSeconds"], retry["MaxAttempts"], retry["BackoffRate"]) == (2, 3, 2)
+    assert (service["IntervalSeconds"], service["MaxAttempts"], service["BackoffRate"]) == (2, 3, 2)
+    # Handler errors: a short retry after the service errors (TaskFailed must come last).
+    assert handler["ErrorEquals"] == ["States.TaskFailed"] and handler["MaxAttempts"] == 2
 
 
 def test_all_tasks_are_in_the_contract(definition):
