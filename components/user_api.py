@@ -8,7 +8,8 @@ from typing import Optional
 import pulumi
 
 from components.grants import Allow
-from components.python_function import FunctionDefaults, PythonFunction, PythonFunctionArgs
+from components.handlers import FunctionGroup, Handler, create_functions
+from components.python_function import FunctionDefaults, PythonFunction
 from components.rest_api import RestApi
 from components.tables import Protection, table
 from lambdas.shared.models import UserCreate, UserUpdate, api_schema
@@ -25,16 +26,12 @@ class UserApiArgs:
     provisioned_concurrency: int = 0
 
 
-# function name, module, method, path, model, DynamoDB actions it calls
+# function, method, path, request model, the one DynamoDB action it calls (get is read-only)
 ROUTES = (
-    ("create-user", "lambdas/users/create_user.py", "POST", "/users", "UserCreate",
-     ["dynamodb:PutItem"]),
-    ("get-user", "lambdas/users/get_user.py", "GET", "/users/{userId}", None,
-     ["dynamodb:GetItem"]),
-    ("update-user", "lambdas/users/update_user.py", "PUT", "/users/{userId}", "UserUpdate",
-     ["dynamodb:UpdateItem"]),
-    ("delete-user", "lambdas/users/delete_user.py", "DELETE", "/users/{userId}", None,
-     ["dynamodb:DeleteItem"]),
+    ("create-user", "POST", "/users", UserCreate, "dynamodb:PutItem"),
+    ("get-user", "GET", "/users/{userId}", None, "dynamodb:GetItem"),
+    ("update-user", "PUT", "/users/{userId}", UserUpdate, "dynamodb:UpdateItem"),
+    ("delete-user", "DELETE", "/users/{userId}", None, "dynamodb:DeleteItem"),
 )
 
 
@@ -44,19 +41,17 @@ class UserApi(pulumi.ComponentResource):
         super().__init__("order-platform:components:UserApi", name, None, opts)
         self.table = table("users-table", hash_key="userId", protection=args.protection,
                            parent=self)
-        models = {
-            "UserCreate": args.api.model("UserCreate", api_schema(UserCreate)),
-            "UserUpdate": args.api.model("UserUpdate", api_schema(UserUpdate)),
-        }
-        self.functions: list[PythonFunction] = []
-        for function_name, module, method, path, model, actions in ROUTES:
-            function = PythonFunction(function_name, PythonFunctionArgs(
-                module=module, service="users", sizing=args.sizing, defaults=args.defaults,
-                environment={"USERS_TABLE_NAME": self.table.name,
-                             "ALLOWED_ORIGINS": ",".join(args.allowed_origins)},
-                provisioned_concurrency=args.provisioned_concurrency,
-            ), opts=pulumi.ResourceOptions(parent=self))
-            function.allow("users-table", Allow(actions, [self.table.arn]))
-            args.api.route(method, path, function, models[model] if model else None)
-            self.functions.append(function)
+        environment = {"USERS_TABLE_NAME": self.table.name,
+                       "ALLOWED_ORIGINS": ",".join(args.allowed_origins)}
+        functions = create_functions(
+            FunctionGroup("users", args.sizing, args.defaults,
+                          provisioned_concurrency=args.provisioned_concurrency),
+            [Handler(function, environment, [Allow([action], [self.table.arn])])
+             for function, _, _, _, action in ROUTES],
+            self)
+        models = {model: args.api.model(model.__name__, api_schema(model))
+                  for model in (UserCreate, UserUpdate)}
+        for function, method, path, model, _ in ROUTES:
+            args.api.route(method, path, functions[function], models.get(model))
+        self.functions: list[PythonFunction] = list(functions.values())
         self.register_outputs({"table_name": self.table.name})

@@ -34,7 +34,7 @@ def test_each_user_function_gets_exactly_its_dynamodb_action_on_the_table(graphs
     expected = {"create-user": ["dynamodb:PutItem"], "get-user": ["dynamodb:GetItem"],
                 "update-user": ["dynamodb:UpdateItem"], "delete-user": ["dynamodb:DeleteItem"]}
     for function, actions in expected.items():
-        statements = policies_of(graph, function)[f"{function}-users-table"]
+        statements = policies_of(graph, function)[f"{function}-access"]
         assert statements == [{"Effect": "Allow", "Action": actions, "Resource": [table_arn]}]
 
 
