@@ -1,0 +1,143 @@
+"""Shared test support for the trigger parts of the local cloud (router, pollers, fan-out,
+scheduler, alarms): a real moto server, and a test `Cloud` whose `aws()` returns boto3 clients
+to it and whose `invoke` records each payload and answers with a configurable `InvokeResult`.
+The Lambda side is a double here; the end-to-end suite runs real functions."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+from localcloud.interfaces import InvokeResult, Registry
+
+ACCOUNT_ID = "123456789012"
+REGION = "us-east-1"
+
+# boto3 clients are costly to create (0.1-0.3 s) and thread-safe to use: share them per server.
+_CLIENTS: dict[tuple[str, str], Any] = {}
+_CLIENTS_LOCK = threading.Lock()
+
+
+def client(moto_url: str, service: str) -> Any:
+    with _CLIENTS_LOCK:
+        if (moto_url, service) not in _CLIENTS:
+            _CLIENTS[(moto_url, service)] = boto3.session.Session().client(
+                service, region_name=REGION, endpoint_url=moto_url,
+                aws_access_key_id="test", aws_secret_access_key="test")
+        return _CLIENTS[(moto_url, service)]
+
+
+@pytest.fixture(scope="module")
+def moto_url():
+    """A moto server on a free port, reset to empty for the module."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one log line per request
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    _, port = server.get_host_and_port()
+    url = f"http://127.0.0.1:{port}"
+    urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST"))
+    yield url
+    server.stop()
+
+
+@dataclass
+class Invocation:
+    function: str
+    payload: dict
+    invocation_type: str
+    at: float  # time.monotonic() when invoked
+
+
+class TestCloud:
+    """The `Cloud` seam for one unit under test."""
+
+    __test__ = False  # not a test class
+
+    def __init__(self, moto_url: str, *, time_scale: float = 1.0):
+        self.region = REGION
+        self.account_id = ACCOUNT_ID
+        self.endpoint_url = moto_url
+        self.time_scale = time_scale
+        self.registry = Registry()
+        self.invocations: list[Invocation] = []
+        # (function, payload, invocation_type) -> InvokeResult; None means a plain success.
+        self.responder: Callable[[str, dict, str], InvokeResult | None] = lambda *_: None
+        self._lock = threading.Lock()
+
+    def aws(self, service: str, *, via_gateway: bool = False) -> Any:
+        return client(self.endpoint_url, service)  # no gateway here: moto directly
+
+    def invoke(self, function: str, payload: bytes, *, invocation_type: str = "RequestResponse",
+               qualifier: str | None = None) -> InvokeResult:
+        body = json.loads(payload)
+        with self._lock:
+            self.invocations.append(Invocation(function, body, invocation_type, time.monotonic()))
+        result = self.responder(function, body, invocation_type)
+        if result is not None:
+            return result
+        return InvokeResult(202) if invocation_type == "Event" else InvokeResult(200, b"null")
+
+    def calls(self, function: str) -> list[Invocation]:
+        with self._lock:
+            return [call for call in self.invocations if call.function == function]
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def function_arn(name: str) -> str:
+    return f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}"
+
+
+def wait_until(predicate: Callable[[], Any], timeout: float = 5.0, interval: float = 0.02) -> Any:
+    """The first truthy value of `predicate()`, polled until `timeout` (then the test fails)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        time.sleep(interval)
+
+
+def make_queue(sqs: Any, name: str, **attributes: str) -> tuple[str, str]:
+    """Create a queue; returns (url, arn)."""
+    url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+    return url, arn["Attributes"]["QueueArn"]
+
+
+def drain(sqs: Any, url: str, count: int, timeout: float = 5.0) -> list[dict]:
+    """Receive (and delete) until `count` messages have arrived, or fail after `timeout`."""
+    messages: list[dict] = []
+
+    def more() -> bool:
+        received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
+                                       MessageAttributeNames=["All"]).get("Messages", [])
+        for message in received:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        messages.extend(received)
+        return len(messages) >= count
+
+    wait_until(more, timeout, interval=0.05)
+    return messages
+
+
+def queue_depth(sqs: Any, url: str) -> int:
+    """Visible plus in-flight messages."""
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
+        "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+    return (int(attributes["ApproximateNumberOfMessages"])
+            + int(attributes["ApproximateNumberOfMessagesNotVisible"]))
