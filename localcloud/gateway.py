@@ -194,7 +194,12 @@ class _Handler(BaseHTTPRequestHandler):
         if router is None:
             return self._send_json(503, {"__type": "ServiceUnavailable",
                                          "message": "the EventBridge router is not running"})
-        response = router.put_events(json.loads(body or b"{}"))
+        from .events_router import PutEventsError
+
+        try:
+            response = router.put_events(json.loads(body or b"{}"))
+        except PutEventsError as error:  # request-level: no entries, more than 10...
+            return self._send_json(error.status, error.to_json())
         self._send_json(200, response, [("Content-Type", "application/x-amz-json-1.1")])
 
     # -- SNS ---------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import time
 import urllib.error
 import urllib.request
 
+import pytest
 
 from localcloud.gateway import publications_from_query
 
@@ -68,6 +69,17 @@ def test_put_events_is_answered_by_the_router(aws):
         "EventBusName": "fixture-bus"}])
     assert result["FailedEntryCount"] == 0
     assert len(result["Entries"]) == 1 and result["Entries"][0]["EventId"]
+
+
+def test_put_events_request_errors_are_400s_like_aws(endpoint):
+    request = urllib.request.Request(
+        endpoint, method="POST", data=json.dumps({"Entries": []}).encode(),
+        headers={"X-Amz-Target": "AWSEvents.PutEvents",
+                 "Content-Type": "application/x-amz-json-1.1"})
+    with pytest.raises(urllib.error.HTTPError) as error:
+        urllib.request.urlopen(request, timeout=30)
+    assert error.value.code == 400
+    assert json.loads(error.value.read())["__type"]
 
 
 def test_sns_publish_is_stored_by_moto_and_fanned_out_to_lambda(aws, outputs, status):
