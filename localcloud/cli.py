@@ -32,7 +32,7 @@ def _parser() -> argparse.ArgumentParser:
 
     fire = commands.add_parser("fire", help="fire a scheduled rule of a running local cloud now")
     fire.add_argument("rule")
-    fire.add_argument("--input", default=None, help="JSON event to send instead of the rule's")
+    fire.add_argument("--input", default=None, help="JSON object delivered as the event's detail")
     fire.add_argument("--port", type=int, default=4566)
 
     status = commands.add_parser("status", help="show what a running local cloud serves")
