@@ -44,8 +44,12 @@ def table(name: str, *, hash_key: str, protection: Protection, parent: pulumi.Re
                     for a in sorted(attributes)],
         global_secondary_indexes=[
             aws.dynamodb.TableGlobalSecondaryIndexArgs(
-                name=i.name, hash_key=i.hash_key, range_key=i.range_key,
-                projection_type="ALL")
+                name=i.name, projection_type="ALL",
+                # `hash_key`/`range_key` on an index are deprecated in pulumi-aws 7.
+                key_schemas=[aws.dynamodb.TableGlobalSecondaryIndexKeySchemaArgs(
+                    attribute_name=attribute, key_type=key_type)
+                    for attribute, key_type in ((i.hash_key, "HASH"), (i.range_key, "RANGE"))
+                    if attribute])
             for i in indexes] or None,
         ttl=aws.dynamodb.TableTtlArgs(attribute_name=ttl_attribute, enabled=True)
         if ttl_attribute else None,

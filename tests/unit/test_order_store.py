@@ -12,8 +12,10 @@ def test_orders_table_is_keyed_by_order_id_with_a_by_date_index(graphs, stack):
     assert orders["hashKey"] == "orderId"
     assert orders["billingMode"] == "PAY_PER_REQUEST"
     [index] = orders["globalSecondaryIndexes"]
-    assert (index["name"], index["hashKey"], index["rangeKey"]) == (
-        "byCreatedDate", "createdDate", "createdAt")
+    assert index["name"] == "byCreatedDate"
+    assert index["keySchemas"] == [{"attributeName": "createdDate", "keyType": "HASH"},
+                                   {"attributeName": "createdAt", "keyType": "RANGE"}]
+    assert "hashKey" not in index and "rangeKey" not in index  # deprecated on indexes
     assert index["projectionType"] == "ALL"
     assert {(a["name"], a["type"]) for a in orders["attributes"]} == {
         ("orderId", "S"), ("createdDate", "S"), ("createdAt", "S")}
