@@ -60,7 +60,9 @@ class RestApiServer:
             if api is None or stage is None:
                 return self._finish(ctx, None, gateway_response(MISSING_ROUTE, ctx, {}))
             ctx.stage_variables = dict(stage.variables)
-            return self._finish(ctx, stage, self._serve(api, ctx))
+            response = self._finish(ctx, stage, self._serve(api, ctx))
+            self._record_metrics(api.name, stage.name, ctx)
+            return response
         except Exception:
             log.exception("serving %s %s of REST API %s failed", request.method, request.path,
                           request.api_id)
@@ -79,6 +81,22 @@ class RestApiServer:
         self._invokes.shutdown(wait=False, cancel_futures=True)
 
     stop = close  # the local cloud stops its parts with `stop()`
+
+    def _record_metrics(self, api_name: str, stage: str, ctx: RequestContext) -> None:
+        """The stage's AWS/ApiGateway metrics, so API alarms and dashboards work locally."""
+        telemetry = getattr(self._cloud, "telemetry", None)
+        if telemetry is None:
+            return
+        dimensions = {"ApiName": api_name, "Stage": stage}
+        status = ctx.status or 0
+        latency_ms = (time.time() - ctx.started) * 1000
+        for name, value, unit in (
+                ("Count", 1, "Count"),
+                ("4XXError", int(400 <= status < 500), "Count"),
+                ("5XXError", int(status >= 500), "Count"),
+                ("Latency", latency_ms, "Milliseconds"),
+                ("IntegrationLatency", ctx.integration_latency_ms or 0, "Milliseconds")):
+            telemetry.metric("AWS/ApiGateway", name, value, unit, dimensions)
 
     def _warn_once(self, message: str) -> None:
         if message not in self._warned:

@@ -66,6 +66,7 @@ class FakeCloud:
     registry: Registry = field(default_factory=Registry)
     respond: Callable[[dict[str, Any]], InvokeResult] = lambda event: ok()
     calls: list[dict[str, Any]] = field(default_factory=list)
+    telemetry: Any = None  # the core's metric sink, when a test wants to see metrics
     _clients: dict[str, Any] = field(default_factory=dict)
 
     def aws(self, service: str, *, via_gateway: bool = False) -> Any:
@@ -530,6 +531,26 @@ def test_function_error_is_502(call, cloud):
 
     assert response.status == 502
     assert json_body(response) == {"message": "Internal server error"}
+
+
+class RecordingTelemetry:
+    def __init__(self) -> None:
+        self.metrics: list[tuple[str, str, float, dict[str, str]]] = []
+
+    def metric(self, namespace, name, value, unit="None", dimensions=None, timestamp=None):
+        self.metrics.append((namespace, name, value, dict(dimensions or {})))
+
+
+def test_each_request_records_the_stage_metrics(call, cloud, api_id):
+    cloud.telemetry = RecordingTelemetry()
+    cloud.respond = lambda event: InvokeResult(200, b"not json")
+    assert call("GET", "/users/u-1").status == 502
+    api_name = cloud.aws("apigateway").get_rest_api(restApiId=api_id)["name"]
+    recorded = {name: (value, dims) for ns, name, value, dims in cloud.telemetry.metrics
+                if ns == "AWS/ApiGateway"}
+    assert recorded["Count"][0] == 1 and recorded["5XXError"][0] == 1
+    assert recorded["4XXError"][0] == 0 and recorded["Latency"][0] > 0
+    assert recorded["Count"][1]["ApiName"] == api_name and recorded["Count"][1]["Stage"]
 
 
 def test_throttled_invoke_is_500(call, cloud):
