@@ -37,6 +37,8 @@ class Step:
     result_path: str
     fields: tuple[str, ...]
     next: str
+    # Where an error that survives the retries goes (None: the execution fails).
+    on_error: str | None = None
 
 
 # State name -> task, in workflow order (function names as in docs/contracts.md).
@@ -45,18 +47,23 @@ STEPS: dict[str, Step] = {
                            next="Order Valid?"),
     "Process Payment": Step("process-payment", "$.payment", ("status", "paymentId", "reason"),
                             next="Payment Successful?"),
+    # Reserving runs after the charge: if it keeps failing, the customer is refunded.
     "Reserve Inventory": Step("reserve-inventory", "$.inventory", ("reserved", "reason"),
-                              next="Inventory Reserved?"),
+                              next="Inventory Reserved?", on_error="Refund After Error"),
     "Notify Customer": Step("notify-customer", "$.notification", ("notified", "messageId"),
                             next="Order Confirmed"),
     "Refund Payment": Step("refund-payment", "$.refund", ("refunded", "refundId"),
                            next="Insufficient Inventory"),
+    "Refund After Error": Step("refund-payment", "$.refund", ("refunded", "refundId"),
+                               next="Reservation Failed"),
 }
-FUNCTIONS = tuple(step.function for step in STEPS.values())
+FUNCTIONS = tuple(dict.fromkeys(step.function for step in STEPS.values()))
 
 
 def _task(step: Step, function_arn: str) -> dict[str, Any]:
+    catch = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": step.on_error}]
     return {
+        **({"Catch": catch} if step.on_error else {}),
         "Type": "Task",
         "Resource": LAMBDA_INVOKE,
         "Parameters": {"FunctionName": function_arn, "Payload.$": "$"},
@@ -95,6 +102,8 @@ def order_workflow(function_arns: Mapping[str, str], timeout_seconds: int) -> di
         "Payment Declined": _fail(ORDER_PROCESSING_ERROR, "The payment was declined"),
         "Insufficient Inventory": _fail(INVENTORY_ERROR,
                                         "Out of stock: the payment was refunded"),
+        "Reservation Failed": _fail(ORDER_PROCESSING_ERROR,
+                                    "Reserving stock failed: the payment was refunded"),
     })
     return {
         "Comment": "Order workflow: validate, charge, reserve stock, confirm (or refund)",

@@ -19,6 +19,7 @@ CONTRACT = {
     "Reserve Inventory": ("reserve-inventory", "$.inventory", {"reserved", "reason"}),
     "Notify Customer": ("notify-customer", "$.notification", {"notified", "messageId"}),
     "Refund Payment": ("refund-payment", "$.refund", {"refunded", "refundId"}),
+    "Refund After Error": ("refund-payment", "$.refund", {"refunded", "refundId"}),
 }
 
 
@@ -30,7 +31,8 @@ def definition():
 def successors(state: dict) -> list[str]:
     if state["Type"] == "Choice":
         return [choice["Next"] for choice in state["Choices"]] + [state["Default"]]
-    return [state["Next"]] if "Next" in state else []
+    caught = [catch["Next"] for catch in state.get("Catch", [])]
+    return ([state["Next"]] if "Next" in state else []) + caught
 
 
 def outcome(definition: dict, start: str, decisions: dict[str, bool]) -> tuple[str, list[str]]:
@@ -106,8 +108,18 @@ def test_terminal_states_carry_the_contract_errors(definition):
     assert states["Order Invalid"]["Error"] == ORDER_PROCESSING_ERROR == "OrderProcessingError"
     assert states["Payment Declined"]["Error"] == ORDER_PROCESSING_ERROR
     assert states["Insufficient Inventory"]["Error"] == INVENTORY_ERROR == "InventoryError"
+    assert states["Reservation Failed"]["Error"] == ORDER_PROCESSING_ERROR
     fails = [s for s in states.values() if s["Type"] == "Fail"]
-    assert len(fails) == 3 and all(s["Cause"] for s in fails)
+    assert len(fails) == 4 and all(s["Cause"] for s in fails)
+
+
+def test_only_a_failing_reservation_is_caught_and_it_refunds(definition):
+    """The charge happened before the reservation: an error there refunds, then fails."""
+    states = definition["States"]
+    caught = {name: s["Catch"] for name, s in states.items() if "Catch" in s}
+    assert caught == {"Reserve Inventory": [
+        {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Refund After Error"}]}
+    assert states["Refund After Error"]["Next"] == "Reservation Failed"
 
 
 def test_choices_read_the_kept_results(definition):
