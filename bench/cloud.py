@@ -23,28 +23,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-import boto3
-import botocore.config
 import requests
 
 from bench.stats import cores, machine_cpu
+from localcloud.clients import ApiSession, local_client
 
 ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT = 120.0
 READY = b"bench-cloud-ready "  # prefix of the child's line with the endpoint and outputs
-
-
-class ApiSession(requests.Session):
-    """HTTP on ApiUrl with relative paths, sent from another origin as a browser app would."""
-
-    def __init__(self, base_url: str) -> None:
-        super().__init__()
-        self.base_url = base_url.rstrip("/")
-        self.headers["Origin"] = "https://app.example.com"
-
-    def request(self, method, url, *args, **kwargs):
-        kwargs.setdefault("timeout", 60)
-        return super().request(method, self.base_url + url, *args, **kwargs)
 
 
 class CloudProcess:
@@ -82,11 +68,8 @@ class CloudProcess:
     def aws(self, service: str) -> Any:
         """A boto3 client on the local endpoint; no retries, so a failure is seen, not hidden."""
         if service not in self._clients:
-            self._clients[service] = boto3.session.Session().client(
-                service, endpoint_url=self.endpoint_url, region_name=self.region,
-                aws_access_key_id="test", aws_secret_access_key="test",
-                config=botocore.config.Config(retries={"total_max_attempts": 1},
-                                              read_timeout=60, max_pool_connections=16))
+            self._clients[service] = local_client(service, self.endpoint_url, self.region,
+                                                  max_attempts=1, max_pool_connections=16)
         return self._clients[service]
 
     def api(self) -> ApiSession:

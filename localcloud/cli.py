@@ -27,6 +27,8 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--state-dir", default=None, help="default: <project>/.localcloud/<stack>")
     up.add_argument("--concurrency", type=int, default=10,
                     help="concurrency limit of a function without reserved concurrency")
+    up.add_argument("--idle-timeout", type=float, default=120.0,
+                    help="seconds after which an idle Lambda worker is retired")
     up.add_argument("--quiet", action="store_true", help="do not echo function logs")
     up.add_argument("--log-level", default=os.environ.get("LOCALCLOUD_LOG_LEVEL", "INFO"))
 
@@ -76,7 +78,7 @@ def up(args: argparse.Namespace) -> int:
         signal.signal(signum, lambda *_: stop.set())
     cloud = LocalCloud(args.project_dir, stack=args.stack, port=args.port,
                        time_scale=args.time_scale, state_dir=args.state_dir,
-                       default_concurrency=args.concurrency,
+                       default_concurrency=args.concurrency, idle_timeout=args.idle_timeout,
                        console=None if args.quiet else _console)
     try:
         cloud.start()

@@ -18,9 +18,8 @@ import threading
 import time
 from typing import Any, Callable
 
-import boto3
-import botocore.config
 
+from .clients import local_client
 from .deployer import (
     ACCOUNT_ID,
     DEFAULT_REGION,
@@ -51,7 +50,8 @@ PARTS = [
 class LocalCloud:
     def __init__(self, project_dir: str, *, stack: str = "local", port: int = 4566,
                  time_scale: float = 1.0, state_dir: str | None = None,
-                 default_concurrency: int = 10, console: Callable[[str], None] | None = print):
+                 default_concurrency: int = 10, console: Callable[[str], None] | None = print,
+                 idle_timeout: float = 120.0):
         self.project_dir = os.path.abspath(project_dir)
         self.stack = stack
         self.time_scale = float(time_scale)
@@ -82,7 +82,8 @@ class LocalCloud:
         self.telemetry = Telemetry(self.aws)
         self.executor = LambdaExecutor(endpoint_url=self.endpoint_url, region=self.region,
                                        account_id=self.account_id, telemetry=self.telemetry,
-                                       default_concurrency=default_concurrency, console=console)
+                                       default_concurrency=default_concurrency, console=console,
+                                       idle_timeout=idle_timeout)
         self.async_invoker = AsyncInvoker(self, self._run_sync)
         self.gateway: Gateway | None = None
 
@@ -162,12 +163,9 @@ class LocalCloud:
         with self._clients_lock:  # creating clients is not thread-safe; using them is
             client = self._clients.get(key)
             if client is None:
-                client = boto3.session.Session().client(
-                    service, region_name=self.region,
-                    endpoint_url=self.endpoint_url if via_gateway else self.moto.url,
-                    aws_access_key_id="test", aws_secret_access_key="test",
-                    config=botocore.config.Config(max_pool_connections=50,
-                                                  retries={"max_attempts": 2}))
+                client = local_client(service, self.endpoint_url if via_gateway else
+                                      self.moto.url, self.region, max_attempts=2,
+                                      max_pool_connections=50)
                 self._clients[key] = client
             return client
 

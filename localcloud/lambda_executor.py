@@ -43,6 +43,7 @@ class Worker:
 
     def __init__(self, spec: FunctionSpec, env: dict[str, str], on_line: Callable[["Worker", str], None]):
         self.spec = spec
+        self.idle_since = time.monotonic()
         self.log_stream = env["AWS_LAMBDA_LOG_STREAM_NAME"]
         self.process = subprocess.Popen(
             [sys.executable, "-u", WORKER_SCRIPT], env=env, cwd=spec.code_dir,
@@ -137,7 +138,14 @@ def _library_debug(line: str) -> bool:
 
 class LambdaExecutor:
     def __init__(self, *, endpoint_url: str, region: str, account_id: str, telemetry: Telemetry,
-                 default_concurrency: int = 10, console: Callable[[str], None] | None = print):
+                 default_concurrency: int = 10, console: Callable[[str], None] | None = print,
+                 idle_timeout: float = 120.0):
+        # Like Lambda, an execution environment idle for a while is retired (its memory is
+        # given back); the next invocation past the warm ones is a cold start again.
+        self.idle_timeout = idle_timeout
+        self._reaper_stop = threading.Event()
+        threading.Thread(target=self._retire_idle_workers, daemon=True,
+                         name="lambda-idle-reaper").start()
         self.endpoint_url = endpoint_url
         self.region = region
         self.account_id = account_id
@@ -270,7 +278,8 @@ class LambdaExecutor:
                 pool.in_flight -= 1
         with pool.lock:
             if worker is not None and not self.stopped:
-                pool.idle.append(worker)
+                worker.idle_since = time.monotonic()
+                pool.idle.append(worker)  # the most recently used is reused first
                 worker = None
             if result.function_error:
                 pool.errors += 1
@@ -338,11 +347,37 @@ class LambdaExecutor:
                 }
         return result
 
+    def retire_idle(self, now: float | None = None, function: str | None = None) -> int:
+        """Stop workers (of every function, or of `function`) idle for longer than
+        `idle_timeout`, never below provisioned concurrency; returns how many were stopped."""
+        now = time.monotonic() if now is None else now
+        with self.pools_lock:
+            pools = [p for p in self.pools.values() if function in (None, p.spec.name)]
+        retired = []
+        for pool in pools:
+            keep = pool.spec.provisioned_concurrency or 0
+            with pool.lock:
+                stale = [w for w in pool.idle if now - w.idle_since > self.idle_timeout]
+                stale = stale[:max(0, len(pool.idle) - keep)]  # oldest first
+                pool.idle = [w for w in pool.idle if w not in stale]
+            retired += stale
+        for worker in retired:
+            worker.kill()
+        return len(retired)
+
+    def _retire_idle_workers(self) -> None:
+        while not self._reaper_stop.wait(min(10.0, max(self.idle_timeout / 4, 0.05))):
+            try:
+                self.retire_idle()
+            except Exception:  # the reaper must outlive a bad moment
+                log.exception("retiring idle Lambda workers failed")
+
     def worker_pids(self) -> list[int]:
         return sorted(pid for s in self.stats().values() for pid in s["worker_pids"])
 
     def stop(self) -> None:
         self.stopped = True
+        self._reaper_stop.set()
         with self.pools_lock:
             pools = list(self.pools.values())
         for pool in pools:

@@ -11,11 +11,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import boto3
-import botocore.config
 import pytest
-import requests
 
+from localcloud.clients import ApiSession, local_client
 from localcloud.cloud import start_local_cloud
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,31 +46,16 @@ def aws(endpoint, local_cloud):
 
     def client(service: str):
         if service not in clients:
-            clients[service] = boto3.client(
-                service, endpoint_url=endpoint, region_name=local_cloud.region,
-                aws_access_key_id="test", aws_secret_access_key="test",
-                config=botocore.config.Config(retries={"mode": "standard"}, read_timeout=60))
+            clients[service] = local_client(service, endpoint, local_cloud.region)
         return clients[service]
 
     return client
 
 
-class Api(requests.Session):
-    """HTTP against ApiUrl, as a browser app on another origin would call it."""
-
-    def __init__(self, base_url: str) -> None:
-        super().__init__()
-        self.base_url = base_url.rstrip("/")
-        self.headers["Origin"] = "https://app.example.com"
-
-    def request(self, method, url, *args, **kwargs):
-        kwargs.setdefault("timeout", 60)
-        return super().request(method, self.base_url + url, *args, **kwargs)
-
-
 @pytest.fixture(scope="session")
-def api(outputs) -> Api:
-    return Api(outputs["ApiUrl"])
+def api(outputs) -> ApiSession:
+    """HTTP against ApiUrl, as a browser app on another origin would call it."""
+    return ApiSession(outputs["ApiUrl"])
 
 
 @pytest.fixture(scope="session")

@@ -10,10 +10,9 @@ import json
 import os
 import urllib.request
 
-import boto3
-import botocore.config
 import pytest
 
+from localcloud.clients import local_client
 from localcloud.cloud import start_local_cloud
 
 FIXTURE_APP = os.path.join(os.path.dirname(__file__), "fixtures", "app")
@@ -47,12 +46,8 @@ def aws(endpoint, local_cloud):
     def client(service: str, *, max_attempts: int = 3):
         key = (service, max_attempts)
         if key not in clients:
-            clients[key] = boto3.client(
-                service, endpoint_url=endpoint, region_name=local_cloud.region,
-                aws_access_key_id="test", aws_secret_access_key="test",
-                config=botocore.config.Config(retries={"mode": "standard",
-                                                       "total_max_attempts": max_attempts},
-                                              read_timeout=30))
+            clients[key] = local_client(service, endpoint, local_cloud.region,
+                                        max_attempts=max_attempts, read_timeout=30)
         return clients[key]
 
     return client

@@ -61,12 +61,38 @@ def test_second_invocation_reuses_the_warm_worker(invoke, status):
     assert after["worker_pids"] == before["worker_pids"]
 
 
-def test_warm_invocation_is_fast(invoke):
-    invoke("fixture-echo")
-    started = time.perf_counter()
-    for _ in range(10):
-        invoke("fixture-echo")
-    assert (time.perf_counter() - started) / 10 < 0.1  # measured ~3 ms; generous for CI
+def test_an_idle_worker_is_retired_and_the_next_call_is_cold(invoke, status, local_cloud):
+    invoke("fixture-emf", {"count": 1})
+    before = status()["functions"]["fixture-emf"]
+    assert before["worker_pids"]
+    # As if the idle timeout had passed for every idle worker.
+    retired = local_cloud.executor.retire_idle(
+        now=time.monotonic() + local_cloud.executor.idle_timeout + 1, function="fixture-emf")
+    assert retired >= 1
+    assert status()["functions"]["fixture-emf"]["worker_pids"] == []
+    for pid in before["worker_pids"]:
+        assert not _alive(pid)
+    invoke("fixture-emf", {"count": 1})
+    after = status()["functions"]["fixture-emf"]
+    assert after["cold_starts"] == before["cold_starts"] + 1
+
+
+def test_a_recently_used_worker_is_kept(invoke, status, local_cloud):
+    invoke("fixture-emf", {"count": 1})
+    pids = status()["functions"]["fixture-emf"]["worker_pids"]
+    local_cloud.executor.retire_idle(function="fixture-emf")  # well within the idle timeout
+    assert pids and status()["functions"]["fixture-emf"]["worker_pids"] == pids
+
+
+def _alive(pid: int) -> bool:
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def test_handler_exception_comes_back_in_lambdas_error_shape(invoke, status):
