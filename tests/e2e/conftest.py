@@ -13,43 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from localcloud.clients import ApiSession, local_client
-from localcloud.cloud import start_local_cloud
+from localcloud.clients import ApiSession
+from tests.cloud_session import local_cloud_fixtures
 
 ROOT = Path(__file__).resolve().parents[2]
 TIME_SCALE = 60.0  # a simulated minute per real second: async retries wait 1 s, then 2 s
 
 
-@pytest.fixture(scope="session")
-def local_cloud(tmp_path_factory):
-    cloud = start_local_cloud(str(ROOT), stack="local", port=0, time_scale=TIME_SCALE,
-                              state_dir=str(tmp_path_factory.mktemp("e2e-state")),
-                              console=None)
-    yield cloud
-    cloud.stop()
-
-
-@pytest.fixture(scope="session")
-def endpoint(local_cloud) -> str:
-    return local_cloud.endpoint_url
-
-
-@pytest.fixture(scope="session")
-def outputs(local_cloud) -> dict:
-    return local_cloud.deployment.outputs
-
-
-@pytest.fixture(scope="session")
-def aws(endpoint, local_cloud):
-    """aws("sqs") -> a boto3 client for the local endpoint."""
-    clients = {}
-
-    def client(service: str):
-        if service not in clients:
-            clients[service] = local_client(service, endpoint, local_cloud.region)
-        return clients[service]
-
-    return client
+local_cloud, endpoint, outputs, aws = local_cloud_fixtures(str(ROOT), time_scale=TIME_SCALE)
 
 
 @pytest.fixture(scope="session")

@@ -12,45 +12,13 @@ import urllib.request
 
 import pytest
 
-from localcloud.clients import local_client
-from localcloud.cloud import start_local_cloud
+from tests.cloud_session import local_cloud_fixtures
 
 FIXTURE_APP = os.path.join(os.path.dirname(__file__), "fixtures", "app")
 TIME_SCALE = 60.0  # a simulated minute per real second: async retries wait 1 s, then 2 s
 
 
-@pytest.fixture(scope="session")
-def local_cloud(tmp_path_factory):
-    cloud = start_local_cloud(FIXTURE_APP, stack="local", port=0, time_scale=TIME_SCALE,
-                              state_dir=str(tmp_path_factory.mktemp("localcloud-state")),
-                              console=None)
-    yield cloud
-    cloud.stop()
-
-
-@pytest.fixture(scope="session")
-def endpoint(local_cloud) -> str:
-    return local_cloud.endpoint_url
-
-
-@pytest.fixture(scope="session")
-def outputs(local_cloud) -> dict:
-    return local_cloud.deployment.outputs
-
-
-@pytest.fixture(scope="session")
-def aws(endpoint, local_cloud):
-    """aws("sqs") -> a boto3 client for the local endpoint (cached per service and retries)."""
-    clients = {}
-
-    def client(service: str, *, max_attempts: int = 3):
-        key = (service, max_attempts)
-        if key not in clients:
-            clients[key] = local_client(service, endpoint, local_cloud.region,
-                                        max_attempts=max_attempts, read_timeout=30)
-        return clients[key]
-
-    return client
+local_cloud, endpoint, outputs, aws = local_cloud_fixtures(FIXTURE_APP, time_scale=TIME_SCALE)
 
 
 @pytest.fixture
