@@ -11,7 +11,7 @@ from typing import Any
 
 from lambdas.shared.events import OrderPlacedDetail, parse_order_placed
 from lambdas.shared.observability import count, instrument
-from lambdas.shared.orders_clients import client
+from lambdas.shared.aws_clients import client
 from lambdas.shared.orders_idempotency import idempotent_on
 from lambdas.shared.settings import require_env
 

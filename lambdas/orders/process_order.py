@@ -17,7 +17,7 @@ from lambdas.shared import orders
 from lambdas.shared.events import OrderPlacedMessage, WorkflowState
 from lambdas.shared.observability import count, get_logger, instrument
 from lambdas.shared.orders import OrderNotFound, OrderStatus
-from lambdas.shared.orders_clients import client
+from lambdas.shared.aws_clients import client
 from lambdas.shared.settings import require_env
 
 STATE_MACHINE_ENV = "STATE_MACHINE_ARN"

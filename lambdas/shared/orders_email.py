@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lambdas.shared.orders_clients import client
+from lambdas.shared.aws_clients import client
 from lambdas.shared.settings import require_env
 
 SENDER_ENV = "SENDER_EMAIL"

@@ -24,7 +24,7 @@ from lambdas.shared.errors import BadRequest, Conflict, DomainError, NotFound
 from lambdas.shared.events import ORDER_PLACED, ORDER_SOURCE, OrderPlacedDetail
 from lambdas.shared.models import OrderCreate
 from lambdas.shared.observability import count, get_logger
-from lambdas.shared.orders_clients import client
+from lambdas.shared.aws_clients import client
 from lambdas.shared.orders_idempotency import idempotent_on
 from lambdas.shared.settings import require_env
 

@@ -1,4 +1,4 @@
-"""AWS service clients for the order-side handlers: created on first use, reused by later
+"""AWS service clients for the handlers: created on first use, reused by later
 invocations of the same container (the environment is read when the client is first needed)."""
 
 from __future__ import annotations
