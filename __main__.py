@@ -74,7 +74,7 @@ orders_api = OrderApi("order-api", OrderApiArgs(
 stage = api.publish()
 report = DailyReport("daily-report", DailyReportArgs(
     defaults=defaults, sizing=functions.scheduled, settings=settings.report,
-    delivery=settings.events, store=store, protection=protection))
+    delivery=settings.events, store=store, key=messaging_key, protection=protection))
 
 # Last: alarms and dashboard for every function and dead-letter queue of the components above.
 monitored = [users, workflow, order_queue, events, orders_api, report]
@@ -98,5 +98,6 @@ pulumi.export("AlertTopicArn", events.alert_topic.arn)
 pulumi.export("WarehouseTopicArn", events.warehouse_topic.arn)
 pulumi.export("FanoutFailureQueueUrl", events.fanout_failures.url)
 pulumi.export("ReportsTableName", report.reports_table.name)
+pulumi.export("OpsTopicArn", report.ops_topic.arn)
 pulumi.export("DashboardName", monitoring.dashboard_name)
 pulumi.export("AlarmTopicArn", monitoring.alarm_topic_arn)

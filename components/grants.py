@@ -21,6 +21,8 @@ SQS_CONSUMER_ACTIONS = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueue
 XRAY_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
 # Writing to a log group the program created.
 LOG_WRITE_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
+# Publishing to a KMS-encrypted topic needs a data key from the topic's KMS key.
+ENCRYPTED_PUBLISH_KMS_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt")
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,13 @@ class Allow:
 
     actions: Sequence[str]
     resources: Sequence[pulumi.Input[str]]
+
+
+def publish_to_encrypted_topic(topic_arn: pulumi.Input[str],
+                               key_arn: pulumi.Input[str]) -> tuple[Allow, Allow]:
+    """`sns:Publish` on one encrypted topic, and the data key its KMS key must give for it."""
+    return (Allow(["sns:Publish"], [topic_arn]),
+            Allow(ENCRYPTED_PUBLISH_KMS_ACTIONS, [key_arn]))
 
 
 def policy_document(*statements: Allow) -> pulumi.Output[str]:

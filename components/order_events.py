@@ -17,7 +17,7 @@ import pulumi_aws as aws
 
 from components.event_targets import (EVENTS_SERVICE, Delivery, lambda_target, target,
                                       target_dead_letter_queue)
-from components.grants import IDEMPOTENCY_ACTIONS, Allow
+from components.grants import IDEMPOTENCY_ACTIONS, Allow, publish_to_encrypted_topic
 from components.handlers import FunctionGroup, Handler, create_functions
 from components.messaging import (MessagingKey, ServiceSender, allow_senders,
                                   dead_letter_queue, encrypted_topic)
@@ -30,8 +30,6 @@ from stack_settings import EventSettings, FunctionSizing
 
 ORDER_SOURCE = "order.service"
 ORDER_PLACED = "Order Placed"
-# Publishing to a KMS-encrypted topic needs a data key from its KMS key.
-ENCRYPTED_PUBLISH_KMS_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt")
 
 
 @dataclass
@@ -131,6 +129,5 @@ class OrderEvents(pulumi.ComponentResource):
                 # One TransactWriteItems of updates (ADD demand) on the inventory table.
                 Allow(["dynamodb:UpdateItem"], [inventory.arn]), remember]),
             Handler("notify-warehouse", {**env, "WAREHOUSE_TOPIC_ARN": topic.arn}, [
-                Allow(["sns:Publish"], [topic.arn]),
-                Allow(ENCRYPTED_PUBLISH_KMS_ACTIONS, [args.key.arn]), remember]),
+                *publish_to_encrypted_topic(topic.arn, args.key.arn), remember]),
         ]

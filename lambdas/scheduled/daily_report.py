@@ -1,8 +1,12 @@
-"""daily-report: aggregates one UTC day of orders into the reports table and returns the report.
+"""daily-report: aggregates one UTC day of orders into the reports table, publishes a short
+summary of it to the ops topic, and returns the report.
 
 Run by a schedule, it reports the day before the event's time (so a late retry still reports
 the intended day). For on-demand runs, give `reportDate` (YYYY-MM-DD) at the top level of the
-input or in the event's `detail`. Re-running a day overwrites its report.
+input or in the event's `detail`. Re-running a day overwrites its report and publishes its
+summary again: a retry after a failed publish must still reach the ops team, and an on-demand
+re-run is usually a request to see the figures anew. The summary is published after the report
+is stored, so a failure to store publishes nothing.
 """
 
 from __future__ import annotations
@@ -11,9 +15,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from lambdas.shared import orders, reports
+from lambdas.shared.aws_clients import client
 from lambdas.shared.clock import utc_now
 from lambdas.shared.dynamo import from_dynamo
 from lambdas.shared.observability import count, get_logger, instrument
+from lambdas.shared.settings import require_env
 
 
 def report_date(event: dict[str, Any]) -> str:
@@ -26,11 +32,26 @@ def report_date(event: dict[str, Any]) -> str:
     return (scheduled.date() - timedelta(days=1)).isoformat()
 
 
+def publish_summary(report: dict[str, Any]) -> str:
+    """Publish the report's summary to the ops topic; returns the message id."""
+    subject, body = reports.summary(report)
+    response = client("sns").publish(
+        TopicArn=require_env(reports.TOPIC_ENV),
+        Subject=subject,
+        Message=body,
+        # Lets subscribers filter, e.g. on a date range.
+        MessageAttributes={"reportDate": {"DataType": "String", "StringValue": report["reportDate"]}},
+    )
+    return response["MessageId"]
+
+
 def run_report(day: str) -> dict[str, Any]:
     report = reports.build_report(day, orders.orders_created_on(day))
     reports.save_report(report)
     get_logger().info("Daily report stored", extra={"reportDate": day, "orderCount": report["orderCount"]})
     count("ReportsGenerated")
+    message_id = publish_summary(report)
+    get_logger().info("Daily report summary published", extra={"reportDate": day, "messageId": message_id})
     return from_dynamo(report)
 
 

@@ -1,4 +1,5 @@
-"""Daily order reports: the aggregation (pure) and the reports table (one item per day)."""
+"""Daily order reports: the aggregation and its summary for people (pure), and the reports
+table (one item per day)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from lambdas.shared.dynamo import table
 from lambdas.shared.orders import OrderStatus
 
 TABLE_ENV = "REPORTS_TABLE_NAME"
+TOPIC_ENV = "OPS_TOPIC_ARN"
 TOP_PRODUCTS = 5
 
 
@@ -36,6 +38,35 @@ def build_report(report_date: str, orders: Iterable[dict[str, Any]]) -> dict[str
         "topProducts": [{"productId": product, "quantity": quantity} for product, quantity in top],
         "generatedAt": iso_utc(),
     }
+
+
+def _money(amount: Any) -> str:
+    return f"{Decimal(amount):.2f}"
+
+
+def summary(report: dict[str, Any]) -> tuple[str, str]:
+    """A short plain-text summary of a report for the ops topic, as (subject, body).
+
+    The subject is what an email subscriber sees first (SNS allows 100 characters); the body
+    repeats its figures because raw deliveries carry the body only. Statuses without orders
+    are left out."""
+    count = int(report["orderCount"])
+    orders = "1 order" if count == 1 else f"{count} orders"
+    subject = f"Order report {report['reportDate']}: {orders}, revenue {_money(report['revenue'])}"
+    statuses = [f"  {status}: {int(bucket['count'])} ({_money(bucket['revenue'])})"
+                for status, bucket in report["byStatus"].items() if bucket["count"]]
+    products = [f"  {line['productId']}: {int(line['quantity'])}"
+                for line in report["topProducts"]]
+    body = "\n".join([
+        f"Order report for {report['reportDate']}",
+        f"Orders: {count}",
+        f"Revenue: {_money(report['revenue'])}",
+        "By status:" if statuses else "By status: none",
+        *statuses,
+        "Top products:" if products else "Top products: none",
+        *products,
+    ])
+    return subject, body
 
 
 def save_report(report: dict[str, Any]) -> None:

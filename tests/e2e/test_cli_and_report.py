@@ -1,4 +1,5 @@
-"""Scenarios j and k: the real AWS CLI against the endpoint; the daily report on demand."""
+"""Scenarios j and k: the real AWS CLI against the endpoint; the daily report on demand, stored
+and summarised on the ops topic."""
 
 import json
 import os
@@ -7,7 +8,7 @@ import sys
 from datetime import datetime, timezone
 from decimal import Decimal
 
-from tests.e2e.helpers import wait_for
+from tests.e2e.helpers import receive_all, subscribe_queue, wait_for
 
 
 def aws_cli(endpoint: str, *args: str) -> dict:
@@ -42,6 +43,8 @@ def test_daily_report_fired_on_demand_reflects_todays_orders(aws, outputs, api, 
                                        "paymentToken": "tok_visa"})
     assert placed.status_code == 201, placed.text
     today = datetime.now(timezone.utc).date().isoformat()
+    # Subscribed before the run: SNS delivers only to the subscribers it has when publishing.
+    ops_inbox = subscribe_queue(aws("sns"), aws("sqs"), outputs["OpsTopicArn"])
     rules = aws("events").list_rules()["Rules"]
     rule = next(r["Name"] for r in rules if r.get("ScheduleExpression"))
     fire_schedule(rule, {"reportDate": today})
@@ -55,3 +58,8 @@ def test_daily_report_fired_on_demand_reflects_todays_orders(aws, outputs, api, 
         what="today's report")
     assert int(report["orderCount"]["N"]) == len(orders) > 0
     assert Decimal(report["revenue"]["N"]) == sum(Decimal(o["amount"]["N"]) for o in orders)
+
+    [summary] = wait_for(lambda: receive_all(aws("sqs"), ops_inbox), what="the ops summary")
+    lines = summary["Body"].splitlines()
+    assert lines[0] == f"Order report for {today}"
+    assert f"Orders: {len(orders)}" in lines

@@ -1,15 +1,19 @@
-"""daily-report: one UTC day of orders, aggregated and stored under its date."""
+"""daily-report: one UTC day of orders, aggregated, stored under its date and summarised on the
+ops topic."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
+import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 from lambdas.scheduled import daily_report
-from lambdas.shared import dynamo
+from lambdas.shared import dynamo, reports
 from tests.lambdas.order_fixtures import order_cloud  # noqa: F401  (fixture)
-from tests.lambdas.order_fixtures import scheduled_event
+from tests.lambdas.order_fixtures import REGION, scheduled_event
 
 DAY = "2024-05-01"
 
@@ -19,7 +23,20 @@ def line(product, quantity):
 
 
 @pytest.fixture
-def seeded_day(order_cloud):
+def ops_inbox(order_cloud, monkeypatch):
+    """The ops topic with an SQS subscriber (SNS envelope kept, so the subject can be read).
+    Returns a function giving the notifications published so far."""
+    sns, sqs = boto3.client("sns", region_name=REGION), boto3.client("sqs", region_name=REGION)
+    topic_arn = sns.create_topic(Name="ops-reports-test")["TopicArn"]
+    queue_url = sqs.create_queue(QueueName="ops-reports-test")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
+    monkeypatch.setenv("OPS_TOPIC_ARN", topic_arn)
+    return lambda: [json.loads(message["Body"]) for message in order_cloud.received(queue_url)]
+
+
+@pytest.fixture
+def seeded_day(order_cloud, ops_inbox):
     """Six orders on DAY (various statuses, seven products) and two on the days around it."""
     day_orders = [
         ("d-1", "CONFIRMED", "100.00", [line("p-1", 5), line("p-2", 1)]),
@@ -110,7 +127,7 @@ def test_all_pages_of_the_index_are_read(seeded_day, lambda_context):
     assert len(queries) >= 3
 
 
-def test_empty_day_gives_zeros(order_cloud, lambda_context):
+def test_empty_day_gives_zeros(order_cloud, ops_inbox, lambda_context):
     report = daily_report.handler({"reportDate": "2024-01-01"}, lambda_context)
 
     assert report["orderCount"] == 0
@@ -123,3 +140,65 @@ def test_empty_day_gives_zeros(order_cloud, lambda_context):
 def test_malformed_report_date_is_an_error(order_cloud, lambda_context):
     with pytest.raises(ValueError):
         daily_report.handler({"reportDate": "yesterday"}, lambda_context)
+
+
+def test_summary_is_published_to_the_ops_topic(seeded_day, ops_inbox, lambda_context):
+    daily_report.handler({"reportDate": DAY}, lambda_context)
+
+    [notification] = ops_inbox()
+    assert notification["Subject"] == f"Order report {DAY}: 6 orders, revenue 186.00"
+    assert notification["MessageAttributes"]["reportDate"]["Value"] == DAY
+    assert notification["Message"].splitlines() == [
+        f"Order report for {DAY}",
+        "Orders: 6",
+        "Revenue: 186.00",
+        "By status:",
+        "  PROCESSING: 1 (5.00)",
+        "  CONFIRMED: 3 (150.75)",
+        "  REJECTED: 1 (20.00)",
+        "  REFUNDED: 1 (10.25)",
+        "Top products:",
+        "  p-1: 6",
+        "  p-3: 4",
+        "  p-4: 3",
+        "  p-2: 2",
+        "  p-5: 2",
+    ]
+
+
+def test_rerun_publishes_the_new_figures_again(seeded_day, ops_inbox, lambda_context):
+    daily_report.handler({"reportDate": DAY}, lambda_context)
+    seeded_day.add_order("late", status="PLACED", amount="4", created_at=f"{DAY}T23:00:00.000Z")
+
+    daily_report.handler({"reportDate": DAY}, lambda_context)
+
+    assert [n["Subject"] for n in ops_inbox()] == [
+        f"Order report {DAY}: 6 orders, revenue 186.00",
+        f"Order report {DAY}: 7 orders, revenue 190.00",
+    ]
+
+
+def test_empty_day_summary_says_so(order_cloud, ops_inbox, lambda_context):
+    daily_report.handler({"reportDate": "2024-01-01"}, lambda_context)
+
+    [notification] = ops_inbox()
+    assert notification["Subject"] == "Order report 2024-01-01: 0 orders, revenue 0.00"
+    assert notification["Message"].splitlines()[1:] == [
+        "Orders: 0", "Revenue: 0.00", "By status: none", "Top products: none"]
+
+
+def test_one_order_is_singular():
+    report = reports.build_report(DAY, [{"status": "PLACED", "amount": Decimal("9.5"), "items": []}])
+
+    assert reports.summary(report)[0] == f"Order report {DAY}: 1 order, revenue 9.50"
+
+
+def test_report_is_stored_before_the_summary_is_published(seeded_day, ops_inbox, lambda_context, monkeypatch):
+    # A failed publish fails the run (so Lambda retries it), with the report already stored.
+    monkeypatch.setenv("OPS_TOPIC_ARN", "arn:aws:sns:eu-west-1:123456789012:missing")
+
+    with pytest.raises(ClientError, match="NotFound"):
+        daily_report.handler({"reportDate": DAY}, lambda_context)
+
+    assert seeded_day.tables["reports"].get_item(Key={"reportDate": DAY})["Item"]["orderCount"] == 6
+    assert ops_inbox() == []

@@ -1,9 +1,11 @@
-"""DailyReport: the reports table, the schedule on the default bus and its Lambda target."""
+"""DailyReport: the reports table, the ops topic, the schedule on the default bus and its Lambda
+target."""
 
 import pytest
 
 from tests.unit.order_graph import (INVOKE_CONFIG, PERMISSION, QUEUE, QUEUE_POLICY, RULE,
-                                    STACKS, TABLE, TARGET, custom_graph, function, prefix,
+                                    STACKS, TABLE, TARGET, TOPIC, TOPIC_POLICY, allowing,
+                                    custom_graph, environment, function, grants, prefix,
                                     service_policy, settings)
 
 by_stack = pytest.mark.parametrize("stack", STACKS)
@@ -65,6 +67,30 @@ def test_function_is_sized_as_a_scheduled_function(graphs, stack):
     fn = function(graphs[stack], "daily-report").inputs
     assert (fn["memorySize"], fn["timeout"]) == (sizing.memory, sizing.timeout)
     assert fn["environment"]["variables"]["POWERTOOLS_SERVICE_NAME"] == "scheduled"
+
+
+@by_stack
+def test_ops_topic_is_encrypted_with_the_messaging_key_and_exported(graphs, stack):
+    graph = graphs[stack]
+    topic = graph.named("ops-reports", TOPIC)
+    assert topic.inputs["kmsMasterKeyId"] == graph.named(
+        "messaging-key", "aws:kms/key:Key").outputs["id"]
+    assert graph.outputs["OpsTopicArn"] == topic.outputs["arn"]
+    # Only daily-report publishes, through its role: no service is let in by a topic policy.
+    assert not [p for p in graph.of_type(TOPIC_POLICY)
+                if p.inputs["arn"] == topic.outputs["arn"]]
+
+
+@by_stack
+def test_function_publishes_to_the_ops_topic_and_nothing_else(graphs, stack):
+    graph = graphs[stack]
+    topic_arn = graph.named("ops-reports", TOPIC).outputs["arn"]
+    key_arn = graph.named("messaging-key", "aws:kms/key:Key").outputs["arn"]
+    assert environment(graph, "daily-report")["OPS_TOPIC_ARN"] == topic_arn
+    messaging = {(action, resource) for action, resource in grants(graph, "daily-report")
+                 if action.startswith(("sns:", "kms:"))}
+    assert messaging == allowing(["sns:Publish"], topic_arn) | \
+        allowing(["kms:GenerateDataKey", "kms:Decrypt"], key_arn)
 
 
 def test_configured_schedule_is_used():

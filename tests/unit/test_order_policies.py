@@ -30,7 +30,7 @@ CONTRACT_ENV = {
     "notify-customer": {"ORDERS_TABLE_NAME", "SENDER_EMAIL"},
     "refund-payment": {"ORDERS_TABLE_NAME", "PAYMENTS_TABLE_NAME", "PAYMENT_SECRET_ARN",
                        "IDEMPOTENCY_TABLE_NAME"},
-    "daily-report": {"ORDERS_TABLE_NAME", "REPORTS_TABLE_NAME"},
+    "daily-report": {"ORDERS_TABLE_NAME", "REPORTS_TABLE_NAME", "OPS_TOPIC_ARN"},
 }
 POWERTOOLS_ENV = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE",
                   "POWERTOOLS_TRACE_DISABLED"}
@@ -51,6 +51,7 @@ def expected_grants(graph, stack) -> dict[str, set]:
     secret = arn("payment-provider-key", SECRET)
     sender = ses_identity_arn(settings(stack).notifications.sender_email)
     failures = arn("fanout-failures", QUEUE)
+    key = arn("messaging-key", "aws:kms/key:Key")
     remember = allowing(IDEMPOTENCY_ACTIONS, idempotency)
     return {
         "create-order": allowing(["dynamodb:GetItem"], users)
@@ -66,7 +67,7 @@ def expected_grants(graph, stack) -> dict[str, set]:
         "update-inventory": allowing(["dynamodb:UpdateItem"], inventory) | remember
         | allowing(["sqs:SendMessage"], failures),
         "notify-warehouse": allowing(["sns:Publish"], arn("warehouse", TOPIC))
-        | allowing(["kms:GenerateDataKey", "kms:Decrypt"], arn("messaging-key", "aws:kms/key:Key"))
+        | allowing(["kms:GenerateDataKey", "kms:Decrypt"], key)
         | remember | allowing(["sqs:SendMessage"], failures),
         "validate-order": allowing(["dynamodb:GetItem", "dynamodb:UpdateItem"], orders),
         "process-payment": allowing(["dynamodb:UpdateItem"], orders)
@@ -81,6 +82,8 @@ def expected_grants(graph, stack) -> dict[str, set]:
         | allowing(["secretsmanager:GetSecretValue"], secret) | remember,
         "daily-report": allowing(["dynamodb:Query"], f"{orders}/index/byCreatedDate")
         | allowing(["dynamodb:PutItem"], reports)
+        | allowing(["sns:Publish"], arn("ops-reports", TOPIC))
+        | allowing(["kms:GenerateDataKey", "kms:Decrypt"], key)
         | allowing(["sqs:SendMessage"], arn("daily-report-dlq", QUEUE)),
     }
 
