@@ -1,24 +1,9 @@
-"""Small black-box helpers: wait for a condition, watch a topic or the bus through SQS."""
+"""Small black-box helpers: watch a topic or the bus through SQS."""
 
 from __future__ import annotations
 
 import json
-import time
 import uuid
-from typing import Any, Callable
-
-
-def wait_for(probe: Callable[[], Any], *, timeout: float = 60, interval: float = 0.3,
-             what: str = "condition") -> Any:
-    """Call `probe` until it returns something truthy; fail with `what` after `timeout`."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = probe()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
 
 
 def new_queue(sqs, prefix: str) -> tuple[str, str]:

@@ -8,7 +8,8 @@ import sys
 from datetime import datetime, timezone
 from decimal import Decimal
 
-from tests.e2e.helpers import receive_all, subscribe_queue, wait_for
+from tests.e2e.helpers import receive_all, subscribe_queue
+from tests.waiting import wait_for
 
 
 def aws_cli(endpoint: str, *args: str) -> dict:

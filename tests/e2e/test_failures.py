@@ -4,7 +4,8 @@ import json
 import uuid
 from datetime import datetime, timezone
 
-from tests.e2e.helpers import receive_all, subscribe_queue, wait_for
+from tests.e2e.helpers import receive_all, subscribe_queue
+from tests.waiting import wait_for
 
 FUNCTION_PREFIX = "order-platform-local"
 

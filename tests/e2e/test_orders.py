@@ -5,7 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from tests.e2e.helpers import receive_all, subscribe_queue, tap_bus, wait_for
+from tests.e2e.helpers import receive_all, subscribe_queue, tap_bus
+from tests.waiting import wait_for
 
 FINAL = {"CONFIRMED", "REJECTED", "REFUNDED"}
 

@@ -8,23 +8,14 @@ import time
 
 from localcloud.interfaces import AsyncInvokeConfig, FunctionSpec, InvokeResult
 from localcloud.lambda_async import _Event, invocation_record
-
-
-def _wait(probe, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = probe()
-        if found:
-            return found
-        time.sleep(0.2)
-    return probe()
+from tests.waiting import wait_for
 
 
 def test_event_invocation_is_accepted_at_once_and_runs_in_the_background(invoke, status):
     before = status()["functions"].get("fixture-echo", {}).get("invocations", 0)
     response, body = invoke("fixture-echo", {"async": True}, InvocationType="Event")
     assert response["StatusCode"] == 202 and not body  # accepted; nothing returned
-    assert _wait(lambda: status()["functions"]["fixture-echo"]["invocations"] > before)
+    assert wait_for(lambda: status()["functions"]["fixture-echo"]["invocations"] > before)
 
 
 def test_failing_event_is_retried_then_recorded_in_the_failure_queue(invoke, aws, outputs,
@@ -38,7 +29,7 @@ def test_failing_event_is_retried_then_recorded_in_the_failure_queue(invoke, aws
         return sqs.receive_message(QueueUrl=outputs["failuresUrl"], WaitTimeSeconds=1,
                                    MaxNumberOfMessages=10).get("Messages")
 
-    messages = _wait(receive, timeout=30)
+    messages = wait_for(receive, timeout=30)
     assert messages, "no failure record reached the on-failure destination"
     record = json.loads(messages[0]["Body"])
     assert record["version"] == "1.0"
@@ -60,7 +51,7 @@ def test_throttled_event_is_retried_until_it_runs(invoke, status):
     time.sleep(0.2)
     invoke("fixture-slow", {"sleep": 0}, InvocationType="Event")
     holder.join()
-    after = _wait(lambda: (s := status()["functions"]["fixture-slow"])["invocations"]
+    after = wait_for(lambda: (s := status()["functions"]["fixture-slow"])["invocations"]
                   >= before["invocations"] + 2 and s)
     assert after["throttles"] >= before["throttles"] + 1
 

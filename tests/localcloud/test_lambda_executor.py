@@ -9,6 +9,8 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.waiting import wait_for
+
 
 def test_sync_invoke_returns_the_handler_result_with_a_real_context(invoke, local_cloud):
     response, body = invoke("fixture-echo", {"hello": "world"})
@@ -20,7 +22,7 @@ def test_sync_invoke_returns_the_handler_result_with_a_real_context(invoke, loca
     assert context["function_name"] == "fixture-echo"
     assert context["function_version"] == "$LATEST"
     assert context["invoked_function_arn"] == (
-        f"arn:aws:lambda:us-east-1:123456789012:function:fixture-echo")
+        "arn:aws:lambda:us-east-1:123456789012:function:fixture-echo")
     assert context["memory_limit_in_mb"] == "256"
     assert context["log_group_name"] == "/aws/lambda/fixture-echo"
     assert context["log_stream_name"].count("/") == 3
@@ -162,21 +164,11 @@ def test_payload_that_is_not_json_is_rejected(aws):
     assert error.value.response["Error"]["Code"] == "InvalidRequestContentException"
 
 
-def _wait(probe, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = probe()
-        if found:
-            return found
-        time.sleep(0.2)
-    return probe()
-
-
 def test_function_output_reaches_its_log_group(invoke, aws):
     marker = f"marker-{time.time_ns()}"
     invoke("fixture-echo", {"marker": marker})
     logs = aws("logs")
-    events = _wait(lambda: logs.filter_log_events(
+    events = wait_for(lambda: logs.filter_log_events(
         logGroupName="/aws/lambda/fixture-echo", filterPattern=marker)["events"])
     assert any("echo called with" in e["message"] for e in events)
     streams = logs.describe_log_streams(logGroupName="/aws/lambda/fixture-echo")["logStreams"]
@@ -195,9 +187,9 @@ def test_lambda_and_emf_metrics_land_in_cloudwatch(invoke, aws):
             Namespace=namespace, Dimensions=[{"Name": k, "Value": v} for k, v in dims.items()]
         )["Metrics"]}
 
-    lambda_metrics = _wait(lambda: {"Invocations", "Duration"} <= names(
+    lambda_metrics = wait_for(lambda: {"Invocations", "Duration"} <= names(
         "AWS/Lambda", FunctionName="fixture-emf") and names("AWS/Lambda",
                                                             FunctionName="fixture-emf"))
     assert {"Invocations", "Duration", "ConcurrentExecutions"} <= lambda_metrics
-    assert "Errors" in _wait(lambda: names("AWS/Lambda", FunctionName="fixture-fail"))
-    assert "ThingsDone" in _wait(lambda: names("FixtureApp", service="fixture"))
+    assert "Errors" in wait_for(lambda: names("AWS/Lambda", FunctionName="fixture-fail"))
+    assert "ThingsDone" in wait_for(lambda: names("FixtureApp", service="fixture"))

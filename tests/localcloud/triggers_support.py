@@ -19,6 +19,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from localcloud.interfaces import InvokeResult, Registry
+from tests.waiting import wait_for
 
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
@@ -101,15 +102,8 @@ def function_arn(name: str) -> str:
 
 
 def wait_until(predicate: Callable[[], Any], timeout: float = 5.0, interval: float = 0.02) -> Any:
-    """The first truthy value of `predicate()`, polled until `timeout` (then the test fails)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
-        time.sleep(interval)
+    """`wait_for` with the short timeout and fine interval these in-process tests want."""
+    return wait_for(predicate, timeout, interval=interval)
 
 
 def make_queue(sqs: Any, name: str, **attributes: str) -> tuple[str, str]:

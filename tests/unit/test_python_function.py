@@ -9,7 +9,6 @@ from pathlib import Path
 import pulumi
 import pytest
 
-from tests.unit.mocks import ROOT
 
 STACKS = ["dev", "prod", "local"]
 FUNCTION = "aws:lambda/function:Function"
