@@ -37,6 +37,7 @@ from typing import Any, Callable
 
 import botocore.session
 
+from .background import BackgroundLoop
 from .interfaces import Cloud
 
 log = logging.getLogger("localcloud.alarms")
@@ -140,13 +141,14 @@ class _Evaluation:
     breaches: list[bool | None]
 
 
-class AlarmEvaluator:
+class AlarmEvaluator(BackgroundLoop):
     """Evaluates every single-metric alarm in moto once per (scaled) period."""
 
+    thread_name = "alarm-evaluator"
+
     def __init__(self, cloud: Cloud):
+        super().__init__()
         self.cloud = cloud
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._due: dict[str, float] = {}
         self._skipped: set[str] = set()
@@ -156,19 +158,6 @@ class AlarmEvaluator:
     def period_seconds(self, period: int | float) -> int:
         """The real seconds one simulated period of an alarm covers."""
         return max(1, round(float(period) / (self.cloud.time_scale or 1.0)))
-
-    def start(self) -> None:
-        if self._thread:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, daemon=True, name="alarm-evaluator")
-        self._thread.start()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        if self._thread:
-            self._thread.join(timeout)
-            self._thread = None
 
     def evaluate(self, alarm_names: list[str] | None = None, *,
                  now: float | None = None) -> list[dict]:

@@ -25,13 +25,13 @@ from __future__ import annotations
 import calendar
 import logging
 import re
-import threading
 import time
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from botocore.exceptions import ClientError
 
+from .background import BackgroundLoop
 from .events_router import EventsRouter, event_time
 from .interfaces import Cloud
 
@@ -201,10 +201,13 @@ class _Entry:
     due: datetime  # simulated time of the next occurrence
 
 
-class Scheduler:
+class Scheduler(BackgroundLoop):
     """Fires scheduled rules in simulated time; `fire` runs one on demand."""
 
+    thread_name = "scheduler"
+
     def __init__(self, cloud: Cloud, router: EventsRouter | None = None):
+        super().__init__()
         self.cloud = cloud
         # Deliver through the cloud's router when it has one: one dispatcher, one rule cache.
         shared = router or getattr(cloud, "events_router", None)
@@ -212,8 +215,6 @@ class Scheduler:
         self._owns_router = shared is None
         self._entries: dict[str, _Entry] = {}
         self._rejected: set[tuple[str, str]] = set()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._epoch_real = time.monotonic()
         self._epoch_simulated = datetime.now(timezone.utc)
 
@@ -223,19 +224,13 @@ class Scheduler:
         return self._epoch_simulated + timedelta(seconds=elapsed)
 
     def start(self) -> None:
-        if self._thread:
-            return
-        self._epoch_real = time.monotonic()
-        self._epoch_simulated = datetime.now(timezone.utc)
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, daemon=True, name="scheduler")
-        self._thread.start()
+        if not self._thread:  # the simulated clock starts with the timer
+            self._epoch_real = time.monotonic()
+            self._epoch_simulated = datetime.now(timezone.utc)
+        super().start()
 
     def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        if self._thread:
-            self._thread.join(timeout)
-            self._thread = None
+        super().stop(timeout)
         if self._owns_router:
             self.router.stop()
 
