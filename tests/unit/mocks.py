@@ -167,6 +167,7 @@ def evaluate(stack: str, config: dict[str, str] | None = None,
             "protect": bool(opts.protect),
             "retain_on_delete": bool(opts.retain_on_delete),
             "delete_before_replace": bool(opts.delete_before_replace),
+            "ignore_changes": list(opts.ignore_changes or []),
             "depends_on": [(d._type, d._name) for d in depends],
             "parent": getattr(opts.parent, "_name", None),
         }

@@ -122,6 +122,11 @@ class TestPaymentProviderKey:
         assert SECRET_SIG in version["secretString"]
         assert version["secretString"]["value"] == "generated-test-password"
 
+    def test_a_generated_key_is_kept_across_updates(self, graphs, stack):
+        """The random-password lookup answers anew on every run: the first value stays."""
+        version = graphs[stack].named("payment-provider-key-version", SECRET_VERSION)
+        assert version.options["ignore_changes"] == ["secret_string"]
+
     def test_the_functions_find_the_secret_by_arn(self, graphs, stack):
         graph = graphs[stack]
         secret_arn = graph.named("payment-provider-key", SECRET).outputs["arn"]
@@ -134,6 +139,9 @@ def test_a_configured_key_is_stored_as_a_secret():
     version = custom_graph().named("payment-provider-key-version", SECRET_VERSION).inputs
     assert version["secretString"] == {SECRET_SIG: version["secretString"][SECRET_SIG],
                                        "value": "pk_custom_0123"}
+    # A configured key is applied again whenever the config changes.
+    assert custom_graph().named("payment-provider-key-version",
+                                SECRET_VERSION).options["ignore_changes"] == []
 
 
 def test_configured_workflow_timeout_reaches_the_definition():
