@@ -4,7 +4,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.daily_report import DailyReport, DailyReportArgs
-from components.messaging import MessagingKey
+from components.messaging import MessagingKey, MessagingKeyArgs
 from components.monitoring import Monitoring, MonitoringArgs
 from components.order_api import OrderApi, OrderApiArgs
 from components.order_events import OrderEvents, OrderEventsArgs
@@ -14,7 +14,7 @@ from components.order_workflow import OrderWorkflow, OrderWorkflowArgs
 from components.python_function import FunctionDefaults
 from components.rest_api import RestApi, RestApiArgs
 from components.sender_email import SenderEmail, SenderEmailArgs
-from components.shared_code_layer import SharedCodeLayer
+from components.shared_code_layer import SharedCodeLayer, SharedCodeLayerArgs
 from components.tables import Protection
 from components.user_api import UserApi, UserApiArgs
 from stack_settings import load_settings
@@ -25,8 +25,8 @@ prefix = f"{pulumi.get_project()}-{pulumi.get_stack()}"
 region = aws.get_region().region
 account_id = aws.get_caller_identity().account_id
 
-shared_layer = SharedCodeLayer("shared-code", name_prefix=prefix, runtime=settings.runtime,
-                               architecture=settings.architecture)
+shared_layer = SharedCodeLayer("shared-code", SharedCodeLayerArgs(
+    name_prefix=prefix, runtime=settings.runtime, architecture=settings.architecture))
 defaults = FunctionDefaults(
     name_prefix=prefix,
     runtime=settings.runtime,
@@ -39,7 +39,7 @@ defaults = FunctionDefaults(
 protection = Protection(protect=settings.protect_stateful_resources,
                         point_in_time_recovery=settings.point_in_time_recovery)
 functions = settings.functions
-messaging_key = MessagingKey("messaging-key", account_id)
+messaging_key = MessagingKey("messaging-key", MessagingKeyArgs(account_id=account_id))
 
 api = RestApi("api", RestApiArgs(name_prefix=prefix, settings=settings.api,
                                  log_retention_days=settings.log_retention_days,

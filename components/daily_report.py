@@ -15,8 +15,8 @@ from typing import Optional
 import pulumi
 import pulumi_aws as aws
 
+from components.builders.grants import Allow, publish_to_encrypted_topic
 from components.event_targets import Delivery, lambda_target, target_dead_letter_queue
-from components.grants import Allow, publish_to_encrypted_topic
 from components.handlers import FunctionGroup, Handler, create_functions
 from components.messaging import MessagingKey, encrypted_topic
 from components.order_store import OrderStore

@@ -12,7 +12,7 @@ from typing import Mapping, Optional, Sequence
 
 import pulumi
 
-from components.grants import Allow
+from components.builders.grants import Allow
 from components.python_function import (AsyncInvoke, FunctionDefaults, PythonFunction,
                                         PythonFunctionArgs)
 from stack_settings import FunctionSizing

@@ -27,17 +27,22 @@ class ServiceSender:
     source_arns: Sequence[pulumi.Input[str]]
 
 
+@dataclass
+class MessagingKeyArgs:
+    account_id: str  # its root administers the key
+
+
 class MessagingKey(pulumi.ComponentResource):
     """The KMS key that encrypts the platform's SNS topics."""
 
-    def __init__(self, name: str, account_id: str,
+    def __init__(self, name: str, args: MessagingKeyArgs,
                  opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__("order-platform:components:MessagingKey", name, None, opts)
         policy = {
             "Version": "2012-10-17",
             "Statement": [
                 {"Sid": "AccountAdministers", "Effect": "Allow",
-                 "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+                 "Principal": {"AWS": f"arn:aws:iam::{args.account_id}:root"},
                  "Action": "kms:*", "Resource": "*"},
                 {"Sid": "ServicesPublishToEncryptedTopics", "Effect": "Allow",
                  "Principal": {"Service": ["events.amazonaws.com", "cloudwatch.amazonaws.com"]},

@@ -13,10 +13,10 @@ queue added to any component gets its alarms and dashboard lines with no change 
   confirmation message to that address, and the subscription stays *pending confirmation*
   (no alarm is delivered) until a person clicks the link in it. Confirm it after the first
   `pulumi up` of each stack.
-- Alarms (see `components/alarms.py`): per function Errors, Duration and Throttles; per
-  dead-letter queue "not empty"; API 5XX and p99 latency; failed workflow executions. Missing
+- Alarms (see `components/builders/alarms.py`): per function Errors, Duration and Throttles;
+  per dead-letter queue "not empty"; API 5XX and p99 latency; failed workflow executions. Missing
   data is not breaching; every alarm notifies the topic when it fires and when it recovers.
-- Dashboard `<prefix>-operations` (see `components/dashboard.py`).
+- Dashboard `<prefix>-operations` (see `components/builders/dashboard.py`).
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ from typing import Optional, Sequence
 import pulumi
 import pulumi_aws as aws
 
-from components.alarms import (AlarmSpec, alarm_arns, api_alarms, dead_letter_alarm,
-                               function_alarms, workflow_alarm)
-from components.dashboard import DashboardSources, dashboard_body
+from components.builders.alarms import (AlarmSpec, alarm_arns, api_alarms,
+                                        dead_letter_alarm, function_alarms, workflow_alarm)
+from components.builders.dashboard import DashboardSources, dashboard_body
 from components.messaging import MessagingKey, ServiceSender, encrypted_topic
 from components.python_function import PythonFunction
 from components.rest_api import RestApi

@@ -9,7 +9,7 @@ from typing import Optional
 import pulumi
 import pulumi_aws as aws
 
-from components.grants import IDEMPOTENCY_ACTIONS, Allow
+from components.builders.grants import IDEMPOTENCY_ACTIONS, Allow
 from components.handlers import FunctionGroup, Handler, create_functions
 from components.order_store import OrderStore
 from components.python_function import FunctionDefaults

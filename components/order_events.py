@@ -8,16 +8,16 @@ DLQ; failures inside the three functions go to the fan-out failures queue.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Optional
 
 import pulumi
 import pulumi_aws as aws
 
+from components.builders.event_patterns import json_number, order_placed_pattern
+from components.builders.grants import IDEMPOTENCY_ACTIONS, Allow, publish_to_encrypted_topic
 from components.event_targets import (EVENTS_SERVICE, Delivery, lambda_target, target,
                                       target_dead_letter_queue)
-from components.grants import IDEMPOTENCY_ACTIONS, Allow, publish_to_encrypted_topic
 from components.handlers import FunctionGroup, Handler, create_functions
 from components.messaging import (MessagingKey, ServiceSender, allow_senders,
                                   dead_letter_queue, encrypted_topic)
@@ -27,9 +27,6 @@ from components.python_function import AsyncInvoke, FunctionDefaults
 from components.sender_email import SenderEmail
 from components.tables import Protection
 from stack_settings import EventSettings, FunctionSizing
-
-ORDER_SOURCE = "order.service"
-ORDER_PLACED = "Order Placed"
 
 
 @dataclass
@@ -43,18 +40,6 @@ class OrderEventsArgs:
     sender: SenderEmail
     key: MessagingKey
     protection: Protection
-
-
-def json_number(value: float) -> int | float:
-    """1000.0 -> 1000: the pattern reads as written; both are JSON numbers."""
-    return int(value) if float(value).is_integer() else value
-
-
-def order_placed_pattern(**detail: object) -> str:
-    pattern: dict = {"source": [ORDER_SOURCE], "detail-type": [ORDER_PLACED]}
-    if detail:
-        pattern["detail"] = detail
-    return json.dumps(pattern)
 
 
 class OrderEvents(pulumi.ComponentResource):

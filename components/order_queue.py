@@ -13,7 +13,7 @@ from typing import Optional
 import pulumi
 import pulumi_aws as aws
 
-from components.grants import SQS_CONSUMER_ACTIONS, Allow
+from components.builders.grants import SQS_CONSUMER_ACTIONS, Allow
 from components.handlers import FunctionGroup, Handler, create_functions
 from components.messaging import dead_letter_queue
 from components.order_store import OrderStore

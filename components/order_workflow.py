@@ -1,8 +1,9 @@
 """`OrderWorkflow`: the order workflow (Step Functions), its five functions, the payments and
 inventory tables and the payment provider key.
 
-The definition itself is built in `workflow_definition.py`; this module deploys it with a role
-that may invoke exactly its functions, X-Ray when tracing, and logging to a vended log group.
+The definition itself is built in `builders/workflow_definition.py`; this module deploys it
+with a role that may invoke exactly its functions, X-Ray when tracing, and logging to a vended
+log group.
 """
 
 from __future__ import annotations
@@ -14,14 +15,14 @@ from typing import Optional
 import pulumi
 import pulumi_aws as aws
 
-from components.grants import (IDEMPOTENCY_ACTIONS, XRAY_ACTIONS, Allow, assume_role_policy,
-                               policy_document)
+from components.builders.grants import (IDEMPOTENCY_ACTIONS, XRAY_ACTIONS, Allow,
+                                        assume_role_policy, policy_document)
+from components.builders.workflow_definition import FUNCTIONS, order_workflow
 from components.handlers import FunctionGroup, Handler, create_functions
 from components.order_store import OrderStore
 from components.python_function import FunctionDefaults
 from components.sender_email import SenderEmail
 from components.tables import Protection, table
-from components.workflow_definition import FUNCTIONS, order_workflow
 from stack_settings import FunctionSizing
 
 # Step Functions also reads the sampling rules when it traces.

@@ -14,9 +14,9 @@ from typing import Mapping, Optional
 import pulumi
 import pulumi_aws as aws
 
-from components import packaging
-from components.grants import (LOG_WRITE_ACTIONS, XRAY_ACTIONS, Allow, assume_role_policy,
-                               policy_document)
+from components.builders import packaging
+from components.builders.grants import (LOG_WRITE_ACTIONS, XRAY_ACTIONS, Allow,
+                                        assume_role_policy, policy_document)
 from stack_settings import FunctionSizing
 
 

@@ -16,7 +16,7 @@ from typing import Optional
 import pulumi
 import pulumi_aws as aws
 
-from components.grants import assume_role_policy
+from components.builders.grants import assume_role_policy
 from components.python_function import PythonFunction
 from stack_settings import ApiSettings
 

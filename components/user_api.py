@@ -7,7 +7,7 @@ from typing import Optional
 
 import pulumi
 
-from components.grants import Allow
+from components.builders.grants import Allow
 from components.handlers import FunctionGroup, Handler, create_functions
 from components.python_function import FunctionDefaults, PythonFunction
 from components.rest_api import RestApi

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from components.grants import IDEMPOTENCY_ACTIONS
+from components.builders.grants import IDEMPOTENCY_ACTIONS
 from tests.unit.order_graph import (BUS, QUEUE, ROLE_POLICY, SECRET, STACKS, STATE_MACHINE,
                                     TABLE, TOPIC, allowing, environment, grants, role_policies,
                                     ses_identity_arn, settings)

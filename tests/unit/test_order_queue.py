@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from components.grants import SQS_CONSUMER_ACTIONS
+from components.builders.grants import SQS_CONSUMER_ACTIONS
 from stack_settings import ConfigError, settings_from_config
 from tests.unit.order_graph import (FUNCTION, MAPPING, QUEUE, QUEUE_POLICY, ROLE_POLICY, RULE,
                                     STACKS, custom_graph, custom_settings, function,

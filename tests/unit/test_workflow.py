@@ -6,7 +6,7 @@ import json
 import pytest
 from statelint.linter import Linter
 
-from components.workflow_definition import FUNCTIONS
+from components.builders.workflow_definition import FUNCTIONS
 from stack_settings import ConfigError, settings_from_config
 from tests.unit.order_graph import (LOG_GROUP, ROLE, ROLE_POLICY, SECRET, SECRET_SIG,
                                     SECRET_VERSION, STACKS, STATE_MACHINE, custom_graph,

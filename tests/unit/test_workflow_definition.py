@@ -5,9 +5,9 @@ import copy
 import pytest
 from statelint.linter import Linter
 
-from components.workflow_definition import (FUNCTIONS, INVENTORY_ERROR, LAMBDA_INVOKE,
-                                             LAMBDA_SERVICE_ERRORS, ORDER_PROCESSING_ERROR,
-                                             order_workflow)
+from components.builders.workflow_definition import (FUNCTIONS, INVENTORY_ERROR,
+                                                      LAMBDA_INVOKE, LAMBDA_SERVICE_ERRORS,
+                                                      ORDER_PROCESSING_ERROR, order_workflow)
 
 ARNS = {name: f"arn:aws:lambda:eu-west-1:123456789012:function:test-{name}"
         for name in FUNCTIONS}

@@ -12,8 +12,8 @@ import json
 import pulumi
 import pulumi_aws as aws
 
-from components.grants import assume_role_policy
-from components.messaging import MessagingKey, dead_letter_queue
+from components.builders.grants import assume_role_policy
+from components.messaging import MessagingKey, MessagingKeyArgs, dead_letter_queue
 from components.monitoring import Monitoring, MonitoringArgs
 from components.python_function import (AsyncInvoke, FunctionDefaults, PythonFunction,
                                         PythonFunctionArgs)
@@ -78,7 +78,7 @@ def build(extra_function: bool) -> Monitoring:
     orders = OrdersLike("orders", defaults, settings.functions.queue,
                         settings.queue.max_receive_count, extra_function)
     api.publish()
-    messaging_key = MessagingKey("messaging", account_id=account_id)
+    messaging_key = MessagingKey("messaging", MessagingKeyArgs(account_id=account_id))
     monitoring = Monitoring("monitoring", MonitoringArgs(
         name_prefix=prefix, region=region, account_id=account_id,
         settings=settings.monitoring, key=messaging_key,

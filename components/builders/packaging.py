@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pulumi
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 LAMBDAS_DIR = PROJECT_ROOT / "lambdas"
 SHARED_DIR = LAMBDAS_DIR / "shared"
 

@@ -15,13 +15,15 @@ Two evaluation windows are used:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 import pulumi
 import pulumi_aws as aws
 
-from components.python_function import PythonFunction
 from stack_settings import MonitoringSettings
+
+if TYPE_CHECKING:  # only read (name, timeout): the builders import no component
+    from components.python_function import PythonFunction
 
 GREATER = "GreaterThanThreshold"
 GREATER_OR_EQUAL = "GreaterThanOrEqualToThreshold"
