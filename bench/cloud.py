@@ -26,7 +26,7 @@ from typing import Any, Iterator
 import requests
 
 from bench.stats import cores, machine_cpu
-from localcloud.clients import ApiSession, local_client
+from localcloud.core.clients import ApiSession, local_client
 
 ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT = 120.0
@@ -274,7 +274,7 @@ def memory_kib(pid: int) -> tuple[int, int]:
 
 def _serve(state_dir: str, time_scale: float) -> None:
     sys.path.insert(0, str(ROOT))
-    from localcloud.cloud import start_local_cloud
+    from localcloud.app.cloud import start_local_cloud
 
     # SIGTERM (the parent giving up on a start) becomes an exception, so the clean-up of
     # start_local_cloud, or the `finally` below, stops moto and the workers.

@@ -1,3 +1,4 @@
+"""`python -m localcloud`: the command line (see cli.py)."""
 import sys
 
 from .cli import main

@@ -69,7 +69,7 @@ def _admin(port: int, path: str, body: dict | None) -> int:
 
 
 def up(args: argparse.Namespace) -> int:
-    from .cloud import LocalCloud
+    from .app.cloud import LocalCloud
 
     logging.basicConfig(level=args.log_level.upper(), format="%(name)s: %(message)s")
     stop = threading.Event()

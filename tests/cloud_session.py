@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from localcloud.clients import local_client
-from localcloud.cloud import start_local_cloud
+from localcloud.core.clients import local_client
+from localcloud.app.cloud import start_local_cloud
 
 
 def local_cloud_fixtures(project_dir: str, *, time_scale: float):

@@ -1,29 +1,15 @@
-"""The seams between the parts of the local cloud.
+"""The registry: compute wiring the deployer records instead of handing it to moto.
 
-The core (deployer, gateway, Lambda executor) implements `Cloud`; the API Gateway server, the
-EventBridge router, the SQS pollers, the SNS fan-out, the scheduler and the alarm evaluator only
-use what is declared here. Everything they need from AWS state they read from moto through
-ordinary boto3 clients.
+moto would run event source mappings inside SendMessage and SNS → Lambda on Publish, without
+Docker and wrongly; so functions, mappings and Lambda subscriptions are kept here, and the
+services that run them (Lambda, SQS pollers, SNS fan-out) read them from the registry.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
 
-
-@dataclass(frozen=True)
-class InvokeResult:
-    """What a Lambda invocation returned, in the shape of the Lambda Invoke API."""
-
-    status_code: int  # 200 sync, 202 async accepted, 204 dry run, 429 throttled, 404 unknown
-    payload: bytes = b""
-    function_error: str | None = None  # "Unhandled" when the handler raised or timed out
-    executed_version: str = "$LATEST"
-
-    @property
-    def ok(self) -> bool:
-        return self.status_code < 300 and self.function_error is None
+from .arns import function_ref
 
 
 @dataclass
@@ -92,59 +78,6 @@ class Registry:
 
     def function(self, name_or_arn: str) -> FunctionSpec | None:
         """Look a function up by name, ARN, or qualified ARN/alias."""
-        name = name_or_arn
-        if name.startswith("arn:"):
-            name = name.split(":")[6]
-        elif ":" in name:
-            name = name.split(":")[0]
-        return self.functions.get(name)
+        return self.functions.get(function_ref(name_or_arn)[0])
 
 
-@dataclass
-class HttpRequest:
-    """One request to a deployed REST API, as the gateway received it.
-
-    `path` is what follows `/restapis/{api_id}/{stage}/_user_request_` and starts with `/`.
-    """
-
-    method: str
-    path: str
-    api_id: str
-    stage: str
-    headers: list[tuple[str, str]] = field(default_factory=list)  # in order, repeats kept
-    query: str = ""  # the raw query string, without "?"
-    body: bytes = b""
-    source_ip: str = "127.0.0.1"
-
-    def header(self, name: str) -> str | None:
-        """The first value of a header, matched case-insensitively."""
-        lowered = name.lower()
-        return next((v for k, v in self.headers if k.lower() == lowered), None)
-
-
-@dataclass
-class HttpResponse:
-    status: int
-    headers: list[tuple[str, str]] = field(default_factory=list)
-    body: bytes = b""
-
-
-class Cloud(Protocol):
-    """What the core gives the other parts of the local cloud."""
-
-    region: str
-    account_id: str
-    endpoint_url: str  # the gateway, e.g. http://localhost:4566
-    time_scale: float  # 60 means one simulated minute passes per real second
-    registry: Registry
-
-    def aws(self, service: str, *, via_gateway: bool = False) -> Any:
-        """A boto3 client for moto (or for the gateway, so local interceptions apply)."""
-
-    def invoke(self, function: str, payload: bytes, *, invocation_type: str = "RequestResponse",
-               qualifier: str | None = None) -> InvokeResult:
-        """Invoke a function like the Lambda Invoke API (RequestResponse, Event, DryRun).
-
-        "Event" queues the payload for asynchronous invocation with the function's retries,
-        maximum event age and destinations, and returns 202 at once.
-        """

@@ -1,6 +1,6 @@
 """The moto server subprocess that holds the local cloud's AWS state.
 
-`MotoServer` starts `python -m localcloud.moto_server` (moto's own server app, with TCP_NODELAY on
+`MotoServer` starts `python -m localcloud.emulator.moto_server` (moto's own server app, with TCP_NODELAY on
 every accepted socket and a watchdog that exits when the parent dies) on a free loopback port,
 waits until it answers, and enables Step Functions execution through moto's config endpoint.
 """
@@ -48,7 +48,7 @@ class MotoServer:
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "localcloud.moto_server", "--port", str(self.port),
+                [sys.executable, "-m", "localcloud.emulator.moto_server", "--port", str(self.port),
                  "--parent-pid", str(os.getpid())],
                 env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                 start_new_session=True,
@@ -106,7 +106,7 @@ def _exit_with_parent(parent_pid: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m localcloud.moto_server")
+    parser = argparse.ArgumentParser(prog="python -m localcloud.emulator.moto_server")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--parent-pid", type=int, default=0)

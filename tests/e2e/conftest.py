@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from localcloud.clients import ApiSession
+from localcloud.core.clients import ApiSession
 from tests.cloud_session import local_cloud_fixtures
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,14 +7,13 @@ endpoint `/_localcloud/status` for what AWS does not show (cold starts, worker p
 from __future__ import annotations
 
 import json
-import os
 import urllib.request
 
 import pytest
 
 from tests.cloud_session import local_cloud_fixtures
+from tests.localcloud.paths import FIXTURE_APP
 
-FIXTURE_APP = os.path.join(os.path.dirname(__file__), "fixtures", "app")
 TIME_SCALE = 60.0  # a simulated minute per real second: async retries wait 1 s, then 2 s
 
 

@@ -18,7 +18,9 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from localcloud.interfaces import InvokeResult, Registry
+from localcloud.core.clock import Clock
+from localcloud.core.ports import InvokeResult
+from localcloud.core.registry import Registry
 from tests.waiting import wait_for
 
 ACCOUNT_ID = "123456789012"
@@ -69,6 +71,7 @@ class TestCloud:
         self.account_id = ACCOUNT_ID
         self.endpoint_url = moto_url
         self.time_scale = time_scale
+        self.clock = Clock(time_scale)
         self.registry = Registry()
         self.invocations: list[Invocation] = []
         # (function, payload, invocation_type) -> InvokeResult; None means a plain success.

@@ -11,6 +11,17 @@ def _str_map(value: dict | None) -> dict | None:
     return {k: str(v) for k, v in value.items()} if value else None
 
 
+def _method_key(inputs: dict) -> dict:
+    """What names one method of one resource in every method-level API Gateway call."""
+    return {"restApiId": inputs["restApi"], "resourceId": inputs["resourceId"],
+            "httpMethod": inputs["httpMethod"]}
+
+
+def _method_id(prefix: str, inputs: dict, *suffix: str) -> str:
+    return "-".join([prefix, inputs["restApi"], inputs["resourceId"], inputs["httpMethod"],
+                     *suffix])
+
+
 def rest_api(ctx: Context, name: str, inputs: dict):
     apigw = ctx.aws("apigateway")
     api_name = physical_name(inputs, name, max_len=255, allowed=r"[^\w .-]")
@@ -48,60 +59,47 @@ def resource(ctx: Context, name: str, inputs: dict):
     return created["id"], {"path": created["path"]}
 
 
+def _same_named(inputs: dict, *names: str) -> dict:
+    """Inputs whose provider name is also the API's argument name."""
+    return {name: inputs.get(name) for name in names}
+
+
 def method(ctx: Context, name: str, inputs: dict):
     ctx.aws("apigateway").put_method(**drop_none({
-        "restApiId": inputs["restApi"], "resourceId": inputs["resourceId"],
-        "httpMethod": inputs["httpMethod"], "authorizationType": inputs.get("authorization", "NONE"),
-        "authorizerId": inputs.get("authorizerId"), "apiKeyRequired": inputs.get("apiKeyRequired"),
-        "operationName": inputs.get("operationName"),
-        "requestParameters": inputs.get("requestParameters"),
-        "requestModels": inputs.get("requestModels"),
-        "requestValidatorId": inputs.get("requestValidatorId"),
-        "authorizationScopes": inputs.get("authorizationScopes"),
+        **_method_key(inputs), "authorizationType": inputs.get("authorization", "NONE"),
+        **_same_named(inputs, "authorizerId", "apiKeyRequired", "operationName",
+                      "requestParameters", "requestModels", "requestValidatorId",
+                      "authorizationScopes"),
     }))
-    return f"agm-{inputs['restApi']}-{inputs['resourceId']}-{inputs['httpMethod']}", {}
+    return _method_id("agm", inputs), {}
 
 
 def integration(ctx: Context, name: str, inputs: dict):
     ctx.aws("apigateway").put_integration(**drop_none({
-        "restApiId": inputs["restApi"], "resourceId": inputs["resourceId"],
-        "httpMethod": inputs["httpMethod"], "type": inputs["type"],
-        "integrationHttpMethod": inputs.get("integrationHttpMethod"), "uri": inputs.get("uri"),
-        "credentials": inputs.get("credentials"),
-        "requestParameters": inputs.get("requestParameters"),
-        "requestTemplates": inputs.get("requestTemplates"),
-        "passthroughBehavior": inputs.get("passthroughBehavior"),
-        "contentHandling": inputs.get("contentHandling"),
-        "cacheNamespace": inputs.get("cacheNamespace"),
-        "cacheKeyParameters": inputs.get("cacheKeyParameters"),
+        **_method_key(inputs), "type": inputs["type"],
         "timeoutInMillis": as_int(inputs.get("timeoutMilliseconds")),
-        "connectionType": inputs.get("connectionType"),
+        **_same_named(inputs, "integrationHttpMethod", "uri", "credentials", "requestParameters",
+                      "requestTemplates", "passthroughBehavior", "contentHandling",
+                      "cacheNamespace", "cacheKeyParameters", "connectionType"),
     }))
-    return f"agi-{inputs['restApi']}-{inputs['resourceId']}-{inputs['httpMethod']}", {}
+    return _method_id("agi", inputs), {}
 
 
 def method_response(ctx: Context, name: str, inputs: dict):
     ctx.aws("apigateway").put_method_response(**drop_none({
-        "restApiId": inputs["restApi"], "resourceId": inputs["resourceId"],
-        "httpMethod": inputs["httpMethod"], "statusCode": inputs["statusCode"],
-        "responseParameters": inputs.get("responseParameters"),
-        "responseModels": inputs.get("responseModels"),
+        **_method_key(inputs), "statusCode": inputs["statusCode"],
+        **_same_named(inputs, "responseParameters", "responseModels"),
     }))
-    return (f"agmr-{inputs['restApi']}-{inputs['resourceId']}-{inputs['httpMethod']}-"
-            f"{inputs['statusCode']}"), {}
+    return _method_id("agmr", inputs, inputs["statusCode"]), {}
 
 
 def integration_response(ctx: Context, name: str, inputs: dict):
     ctx.aws("apigateway").put_integration_response(**drop_none({
-        "restApiId": inputs["restApi"], "resourceId": inputs["resourceId"],
-        "httpMethod": inputs["httpMethod"], "statusCode": inputs["statusCode"],
-        "selectionPattern": inputs.get("selectionPattern"),
-        "responseParameters": inputs.get("responseParameters"),
-        "responseTemplates": inputs.get("responseTemplates"),
-        "contentHandling": inputs.get("contentHandling"),
+        **_method_key(inputs), "statusCode": inputs["statusCode"],
+        **_same_named(inputs, "selectionPattern", "responseParameters", "responseTemplates",
+                      "contentHandling"),
     }))
-    return (f"agir-{inputs['restApi']}-{inputs['resourceId']}-{inputs['httpMethod']}-"
-            f"{inputs['statusCode']}"), {}
+    return _method_id("agir", inputs, inputs["statusCode"]), {}
 
 
 def model(ctx: Context, name: str, inputs: dict):

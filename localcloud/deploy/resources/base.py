@@ -7,7 +7,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ..interfaces import Registry
+from localcloud.core.registry import Registry
 
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 
-from ..interfaces import AsyncInvokeConfig, EventSourceMapping, FunctionSpec
+from localcloud.core.registry import AsyncInvokeConfig, EventSourceMapping, FunctionSpec
 from .archives import extract, placeholder_zip
 from .base import Context, as_int, drop_none, physical_name
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 
-from ..interfaces import SnsLambdaSubscription
+from localcloud.core.registry import SnsLambdaSubscription
 from .base import Context, as_int, drop_none, physical_name, tag_list
 
 

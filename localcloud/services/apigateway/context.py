@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
-from localcloud.interfaces import HttpRequest
+from .request import HttpRequest
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -124,6 +124,18 @@ class RequestContext:
         for name, value in self.stage_variables.items():
             values[f"stageVariables.{name}"] = value
         return values
+
+    def mapped_headers(self, parameters: dict[str, str] | None,
+                       prefix: str) -> list[tuple[str, str]]:
+        """Headers from `responseParameters` whose keys start with `prefix` (e.g.
+        `method.response.header.`), with their mapped values; unset values are left out."""
+        headers = []
+        for key, expression in (parameters or {}).items():
+            if key.startswith(prefix):
+                value = self.parameter_value(expression)
+                if value is not None:
+                    headers.append((key[len(prefix):], value))
+        return headers
 
     def parameter_value(self, expression: str) -> str | None:
         """Value of a mapping expression in `responseParameters`.

@@ -13,13 +13,15 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 from jsonschema import Draft4Validator
 from referencing import Registry, Resource as SchemaResource
 from referencing.jsonschema import DRAFT4
 
-from localcloud.apigateway_routing import Router
+from localcloud.core.pagination import all_items
+
+from .router import Router
 
 log = logging.getLogger(__name__)
 
@@ -74,12 +76,8 @@ def model_uri(api_id: str, name: str) -> str:
     return f"https://apigateway.amazonaws.com/restapis/{api_id}/models/{name}"
 
 
-def _items(client: Any, operation: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
-    if client.can_paginate(operation):
-        for page in client.get_paginator(operation).paginate(**kwargs):
-            yield from page.get("items", [])
-    else:
-        yield from getattr(client, operation)(**kwargs).get("items", [])
+def _items(client: Any, operation: str, **kwargs: Any) -> list[dict[str, Any]]:
+    return all_items(client, operation, "items", **kwargs)
 
 
 def load_api(client: Any, api_id: str) -> ApiDefinition | None:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from localcloud.apigateway_context import GatewayError, RequestContext, render
-from localcloud.interfaces import HttpResponse
+from localcloud.core.http import HttpResponse
+
+from .context import GatewayError, RequestContext, render
 
 DEFAULT_STATUS = {
     "ACCESS_DENIED": 403, "API_CONFIGURATION_ERROR": 500, "AUTHORIZER_CONFIGURATION_ERROR": 500,
@@ -56,11 +57,7 @@ def gateway_response(error: GatewayError, ctx: RequestContext,
     headers: list[tuple[str, str]] = [("x-amzn-RequestId", ctx.request_id)]
     if error.response_type in ERROR_TYPE_HEADER:
         headers.append(("x-amzn-ErrorType", ERROR_TYPE_HEADER[error.response_type]))
-    for key, expression in (spec.get("responseParameters") or {}).items():
-        if key.startswith("gatewayresponse.header."):
-            value = ctx.parameter_value(expression)
-            if value is not None:
-                headers.append((key[len("gatewayresponse.header."):], value))
+    headers += ctx.mapped_headers(spec.get("responseParameters"), "gatewayresponse.header.")
 
     templates = spec.get("responseTemplates") or {}
     content_type = "application/json"

@@ -2,7 +2,7 @@
 
 The gateway hands every `/restapis/{apiId}/{stage}/_user_request_/{path}` request to
 `RestApiServer.handle`. The API's definition is read from moto (cached, see
-`apigateway_definition`); the request then goes through what API Gateway does:
+`definition`); the request then goes through what API Gateway does:
 
     stage -> route (resource + method) -> request validation -> integration
     (MOCK, or AWS_PROXY through `Cloud.invoke` with the integration timeout) -> response,
@@ -20,16 +20,18 @@ from functools import cache
 from typing import Any
 from urllib.parse import parse_qsl
 
-from localcloud.apigateway_accesslog import AccessLogWriter
-from localcloud.apigateway_context import GatewayError, RequestContext, render
-from localcloud.apigateway_definition import ApiDefinition, DefinitionCache, Method, Stage
-from localcloud.apigateway_mock import mock_response
-from localcloud.apigateway_proxy import function_target, proxy_event, proxy_response
-from localcloud.apigateway_responses import (BAD_LAMBDA_RESPONSE, CONFIGURATION_ERROR,
-                                             INTERNAL_ERROR, MISSING_ROUTE, TIMED_OUT,
-                                             TOO_LARGE, gateway_response)
-from localcloud.apigateway_validation import validate_request
-from localcloud.interfaces import Cloud, HttpRequest, HttpResponse
+from localcloud.core.http import GatewayRequest, HttpResponse, Route, RouteTable
+from localcloud.core.ports import Cloud
+
+from .access_log import AccessLogWriter
+from .context import GatewayError, RequestContext, render
+from .definition import ApiDefinition, DefinitionCache, Method, Stage
+from .gateway_response import (BAD_LAMBDA_RESPONSE, CONFIGURATION_ERROR, INTERNAL_ERROR,
+                               MISSING_ROUTE, TIMED_OUT, TOO_LARGE, gateway_response)
+from .integrations.aws_proxy import function_target, proxy_event, proxy_response
+from .integrations.mock import mock_response
+from .request import HttpRequest
+from .validation import validate_request
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +82,23 @@ class RestApiServer:
         self._access_log.close()
         self._invokes.shutdown(wait=False, cancel_futures=True)
 
+    def start(self) -> None:
+        """Nothing to start: definitions are read on the first request to each API."""
+
     stop = close  # the local cloud stops its parts with `stop()`
+
+    def routes(self) -> RouteTable:
+        """Requests to a deployed stage: `/restapis/{id}/{stage}/_user_request_/{path}`."""
+        return RouteTable(routes=[Route(
+            "apigateway:execute-api", self._handle_gateway_request,
+            path=r"^/restapis/(?P<api_id>[^/]+)/(?P<stage>[^/]+)/_user_request_(?P<path>/.*)?$")])
+
+    def _handle_gateway_request(self, request: GatewayRequest,
+                                params: dict[str, str]) -> HttpResponse:
+        return self.handle(HttpRequest(
+            method=request.method, path=params.get("path") or "/", api_id=params["api_id"],
+            stage=params["stage"], headers=request.headers, query=request.query,
+            body=request.body, source_ip=request.source_ip))
 
     def _record_metrics(self, api_name: str, stage: str, ctx: RequestContext) -> None:
         """The stage's AWS/ApiGateway metrics, so API alarms and dashboards work locally."""

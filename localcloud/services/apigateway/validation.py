@@ -12,13 +12,13 @@ Messages imitate the wording of the JSON Schema (draft-04) validator API Gateway
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Callable
 
 from jsonschema import Draft4Validator, ValidationError
 
-from localcloud.apigateway_context import GatewayError
-from localcloud.apigateway_definition import ApiDefinition, Method
-from localcloud.interfaces import HttpRequest
+from .context import GatewayError
+from .definition import ApiDefinition, Method
+from .request import HttpRequest
 
 
 def validate_request(api: ApiDefinition, method: Method, request: HttpRequest,
@@ -86,44 +86,55 @@ def _compact(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
+def _required(expected: Any, instance: Any) -> str:
+    missing = sorted(p for p in expected if p not in instance)
+    return f"object has missing required properties ({_compact(missing)})"
+
+
+def _type(expected: Any, instance: Any) -> str:
+    allowed = sorted(expected if isinstance(expected, list) else [expected])
+    return (f"instance type ({_type_name(instance)}) does not match any allowed primitive "
+            f"type (allowed: {_compact(allowed)})")
+
+
+def _additional(expected: Any, instance: Any, properties: dict) -> str:
+    extra = sorted(set(instance) - set(properties))
+    return f"object instance has properties which are not allowed by the schema: {_compact(extra)}"
+
+
+def _format(expected: Any, instance: Any) -> str:
+    what = "email address" if expected == "email" else expected
+    return f"string {_compact(instance)} is not a valid {what}"
+
+
+# keyword -> AWS's wording; fields: {instance} and {expected} as compact JSON, {found} and
+# {bound} as they are, {length} of the instance
+_TEMPLATES = {
+    "enum": "instance value ({instance}) not found in enum (possible values: {expected})",
+    "minLength": "string {instance} is too short (length: {length}, required minimum: {bound})",
+    "maxLength": "string {instance} is too long (length: {length}, maximum allowed: {bound})",
+    "minimum": "numeric instance is lower than the required minimum "
+               "(minimum: {bound}, found: {found})",
+    "maximum": "numeric instance is greater than the required maximum "
+               "(maximum: {bound}, found: {found})",
+    "pattern": "ECMA 262 regex {expected} does not match input string {instance}",
+    "minItems": "array is too short: must have at least {bound} elements "
+                "but instance has {length} elements",
+    "maxItems": "array is too long: must have at most {bound} elements "
+                "but instance has {length} elements",
+}
+_BUILDERS: dict[str, Callable[[Any, Any], str]] = {
+    "required": _required, "type": _type, "format": _format}
+
+
 def _message(error: ValidationError) -> str:
     keyword, expected, instance = error.validator, error.validator_value, error.instance
-    if keyword == "required":
-        missing = sorted(p for p in expected if p not in instance)
-        return f"object has missing required properties ({_compact(missing)})"
-    if keyword == "type":
-        allowed = sorted(expected if isinstance(expected, list) else [expected])
-        return (f"instance type ({_type_name(instance)}) does not match any allowed primitive "
-                f"type (allowed: {_compact(allowed)})")
     if keyword == "additionalProperties":
-        extra = sorted(set(instance) - set(error.schema.get("properties", {})))
-        return ("object instance has properties which are not allowed by the schema: "
-                f"{_compact(extra)}")
-    if keyword == "enum":
-        return (f"instance value ({_compact(instance)}) not found in enum "
-                f"(possible values: {_compact(expected)})")
-    if keyword == "minLength":
-        return (f"string {_compact(instance)} is too short "
-                f"(length: {len(instance)}, required minimum: {expected})")
-    if keyword == "maxLength":
-        return (f"string {_compact(instance)} is too long "
-                f"(length: {len(instance)}, maximum allowed: {expected})")
-    if keyword == "minimum":
-        return (f"numeric instance is lower than the required minimum "
-                f"(minimum: {expected}, found: {instance})")
-    if keyword == "maximum":
-        return (f"numeric instance is greater than the required maximum "
-                f"(maximum: {expected}, found: {instance})")
-    if keyword == "pattern":
-        return (f"ECMA 262 regex {_compact(expected)} does not match input string "
-                f"{_compact(instance)}")
-    if keyword == "minItems":
-        return (f"array is too short: must have at least {expected} elements "
-                f"but instance has {len(instance)} elements")
-    if keyword == "maxItems":
-        return (f"array is too long: must have at most {expected} elements "
-                f"but instance has {len(instance)} elements")
-    if keyword == "format":
-        what = "email address" if expected == "email" else expected
-        return f"string {_compact(instance)} is not a valid {what}"
+        return _additional(expected, instance, error.schema.get("properties", {}))
+    if keyword in _BUILDERS:
+        return _BUILDERS[keyword](expected, instance)
+    if keyword in _TEMPLATES:
+        return _TEMPLATES[keyword].format(
+            instance=_compact(instance), expected=_compact(expected), found=instance,
+            bound=expected, length=len(instance) if hasattr(instance, "__len__") else "")
     return error.message

@@ -37,8 +37,9 @@ from typing import Any, Callable
 
 import botocore.session
 
-from .background import BackgroundLoop
-from .interfaces import Cloud
+from localcloud.core.background import BackgroundLoop
+from localcloud.core.pagination import all_items
+from localcloud.core.ports import Cloud
 
 log = logging.getLogger("localcloud.alarms")
 
@@ -361,14 +362,8 @@ class AlarmEvaluator(BackgroundLoop):
     # -- moto ---------------------------------------------------------------------------------
 
     def _alarms(self) -> list[dict]:
-        alarms, token = [], None
-        while True:
-            page = self._client("cloudwatch").describe_alarms(
-                AlarmTypes=["MetricAlarm"], **({"NextToken": token} if token else {}))
-            alarms.extend(page.get("MetricAlarms", []))
-            token = page.get("NextToken")
-            if not token:
-                return alarms
+        return all_items(self._client("cloudwatch"), "describe_alarms", "MetricAlarms",
+                         AlarmTypes=["MetricAlarm"])
 
     def _client(self, service: str, via_gateway: bool = False) -> Any:
         key = f"{service}:{via_gateway}"

@@ -25,13 +25,17 @@ import threading
 import time
 import uuid
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Callable
 
 from botocore.exceptions import ClientError
 from moto.events.models import EventPattern
 
-from .event_targets import DeliveryFailure, DeliveryResult, TargetDispatcher
-from .interfaces import Cloud
+from localcloud.core.delivery import DeliveryFailure
+from localcloud.core.http import GatewayRequest, HttpResponse, Route, RouteTable, json_response
+from localcloud.core.pagination import all_items
+from localcloud.core.ports import Cloud
+
+from .targets import DeliveryResult, TargetDispatcher
 
 log = logging.getLogger("localcloud.events_router")
 
@@ -187,41 +191,25 @@ class EventsRouter:
     def rules(self, bus: str | None = None) -> list[dict]:
         """The rules of a bus (name or ARN) as `ListRules` returns them."""
         name = bus_name(bus)
-        with self._lock:
-            cached = self._rules.get(name)
-        if cached and cached[0] > time.monotonic():
-            return cached[1]
-        rules, token = [], None
-        while True:
-            page = self.events_client().list_rules(EventBusName=name,
-                                             **({"NextToken": token} if token else {}))
-            rules.extend(page.get("Rules", []))
-            token = page.get("NextToken")
-            if not token:
-                break
-        with self._lock:
-            self._rules[name] = (time.monotonic() + self.rules_ttl, rules)
-        return rules
+        return self._cached(self._rules, name, lambda: all_items(
+            self.events_client(), "list_rules", "Rules", EventBusName=name))
 
     def targets(self, rule: dict) -> list[dict]:
         """The targets of a rule as `ListTargetsByRule` returns them."""
-        arn = rule["Arn"]
+        return self._cached(self._targets, rule["Arn"], lambda: all_items(
+            self.events_client(), "list_targets_by_rule", "Targets", Rule=rule["Name"],
+            EventBusName=rule.get("EventBusName") or "default"))
+
+    def _cached(self, cache: dict[str, tuple[float, list[dict]]], key: str,
+                load: Callable[[], list[dict]]) -> list[dict]:
         with self._lock:
-            cached = self._targets.get(arn)
+            cached = cache.get(key)
         if cached and cached[0] > time.monotonic():
             return cached[1]
-        targets, token = [], None
-        bus = rule.get("EventBusName") or "default"
-        while True:
-            page = self.events_client().list_targets_by_rule(Rule=rule["Name"], EventBusName=bus,
-                                                       **({"NextToken": token} if token else {}))
-            targets.extend(page.get("Targets", []))
-            token = page.get("NextToken")
-            if not token:
-                break
+        items = load()
         with self._lock:
-            self._targets[arn] = (time.monotonic() + self.rules_ttl, targets)
-        return targets
+            cache[key] = (time.monotonic() + self.rules_ttl, items)
+        return items
 
     def invalidate(self) -> None:
         """Forget cached rules and targets (call after any EventBridge rule or target change)."""
@@ -229,7 +217,24 @@ class EventsRouter:
             self._rules.clear()
             self._targets.clear()
 
+    # -- the gateway's route -----------------------------------------------------------------
+
+    def routes(self) -> RouteTable:
+        """PutEvents is answered here, never by moto."""
+        return RouteTable(routes=[Route("events:PutEvents", self._handle_put_events,
+                                        target="AWSEvents.PutEvents")])
+
+    def _handle_put_events(self, request: GatewayRequest, _: dict[str, str]) -> HttpResponse:
+        try:
+            response = self.put_events(json.loads(request.body or b"{}"))
+        except PutEventsError as error:  # request-level: no entries, more than 10...
+            return json_response(error.status, error.to_json())
+        return json_response(200, response, [("Content-Type", "application/x-amz-json-1.1")])
+
     # -- lifecycle ----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Nothing to start: deliveries start their workers with the first event."""
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until every delivery due now has been attempted."""

@@ -24,13 +24,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable
 
-from .interfaces import FunctionSpec, InvokeResult
-from .lambda_metrics import Telemetry
-from .lambda_worker import new_trace_id
+from localcloud.core.ports import InvokeResult
+from localcloud.core.registry import FunctionSpec
+from localcloud.core.telemetry import Telemetry
+
+from .worker import new_trace_id
 
 log = logging.getLogger("localcloud.lambda")
 
-WORKER_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lambda_worker.py")
+WORKER_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "worker.py")
 INIT_TIMEOUT = 10.0  # Lambda's limit on the init phase
 
 

@@ -1,6 +1,6 @@
 """One Lambda execution environment: imports the handler once, then runs invocations.
 
-Started by the executor as `python -m localcloud.lambda_worker` with only the function's
+Started by the executor as a script (`python worker.py`) with only the function's
 environment. Channel: requests arrive on stdin and results leave on the original stdout, each as
 a 4-byte big-endian length and a JSON document. Once started, fd 1 is pointed at stderr, so
 everything the handler prints (Python or C level) reaches the parent as log lines on stderr.

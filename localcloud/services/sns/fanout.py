@@ -20,7 +20,11 @@ from typing import Any
 
 from moto.sns.utils import FilterPolicyMatcher
 
-from .interfaces import Cloud, SnsLambdaSubscription
+from localcloud.core.http import AfterForward, GatewayRequest, HttpResponse, RouteTable
+from localcloud.core.ports import Cloud
+from localcloud.core.registry import SnsLambdaSubscription
+
+from .protocol import is_publish, publications
 
 log = logging.getLogger("localcloud.sns_fanout")
 
@@ -54,6 +58,26 @@ class SnsFanout:
 
     def __init__(self, cloud: Cloud):
         self.cloud = cloud
+
+    def start(self) -> None:
+        """Nothing runs between publishes."""
+
+    def stop(self) -> None:
+        """Nothing runs between publishes."""
+
+    def routes(self) -> RouteTable:
+        """moto answers Publish; each message it accepted is then fanned out to Lambda."""
+        return RouteTable(after_forward=[AfterForward("sns:Publish", is_publish,
+                                                      self._after_forwarded_publish)])
+
+    def _after_forwarded_publish(self, request: GatewayRequest, response: HttpResponse) -> None:
+        for topic_arn, message, subject, attributes, message_id, structure in publications(
+                request, response):
+            try:
+                self.after_publish(topic_arn, message, subject, attributes, message_id,
+                                   message_structure=structure)
+            except Exception:  # the publish itself succeeded; report, don't fail it
+                log.exception("SNS fan-out failed for %s", topic_arn)
 
     def after_publish(self, topic_arn: str, message: str, subject: str | None,
                       message_attributes: dict[str, Any] | None, message_id: str,

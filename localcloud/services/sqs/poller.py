@@ -24,8 +24,10 @@ import threading
 import time
 from typing import Any
 
-from .event_targets import queue_url
-from .interfaces import Cloud, EventSourceMapping
+from localcloud.core.arns import Arn
+from localcloud.core.delivery import queue_url
+from localcloud.core.ports import Cloud
+from localcloud.core.registry import EventSourceMapping
 
 log = logging.getLogger("localcloud.sqs_poller")
 
@@ -52,7 +54,7 @@ class SqsPollers:
             poller = _MappingPoller(self.cloud, mapping, self._stop)
             concurrency = mapping.maximum_concurrency or 1
             for index in range(max(1, min(concurrency, MAX_THREADS_PER_MAPPING))):
-                queue_name = mapping.event_source_arn.rsplit(":", 1)[-1]
+                queue_name = Arn.parse(mapping.event_source_arn).resource_name
                 thread = threading.Thread(target=poller.run, daemon=True,
                                           name=f"sqs-poller-{queue_name}-{index}")
                 self._threads.append(thread)

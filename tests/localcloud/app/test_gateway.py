@@ -14,9 +14,9 @@ import urllib.request
 
 import pytest
 
-from localcloud.gateway import publications_from_query
+from localcloud.services.sns.protocol import publications_from_query
+from tests.localcloud.paths import FIXTURE_APP, REPO_ROOT
 
-FIXTURE_APP = os.path.join(os.path.dirname(__file__), "fixtures", "app")
 AWS_CLI = os.path.join(os.path.dirname(sys.executable), "aws")
 
 
@@ -153,7 +153,7 @@ def test_up_serves_until_sigterm_and_leaves_no_process_behind(tmp_path):
         [sys.executable, "-m", "localcloud", "up", "--project-dir", FIXTURE_APP,
          "--port", str(port), "--state-dir", str(tmp_path), "--quiet", "--time-scale", "60"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+        cwd=REPO_ROOT)
     try:
         endpoint = f"http://localhost:{port}"
         deadline = time.monotonic() + 60

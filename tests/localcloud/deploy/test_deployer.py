@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import time
 
 import pytest
 
-from localcloud.deployer import DeployError, load_stack_config, policy_document
+from localcloud.deploy.provider import policy_document
+from localcloud.deploy.stack_config import DeployError, load_stack_config
+from tests.localcloud.paths import FIXTURE_APP
 
-FIXTURE_APP = os.path.join(os.path.dirname(__file__), "fixtures", "app")
 
 
 def test_outputs_resolve_to_emulator_values_and_local_urls(outputs, endpoint):

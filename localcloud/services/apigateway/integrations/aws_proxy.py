@@ -20,9 +20,11 @@ import json
 import re
 from typing import Any
 
-from localcloud.apigateway_context import GatewayError, RequestContext, render
-from localcloud.apigateway_responses import BAD_LAMBDA_RESPONSE, CONFIGURATION_ERROR
-from localcloud.interfaces import HttpResponse
+from localcloud.core.arns import function_ref
+from localcloud.core.http import HttpResponse
+
+from ..context import GatewayError, RequestContext, render
+from ..gateway_response import BAD_LAMBDA_RESPONSE, CONFIGURATION_ERROR
 
 _FUNCTION_URI = re.compile(r":lambda:path/[^/]+/functions/(?P<function>.+)/invocations$")
 _RESPONSE_KEYS = {"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"}
@@ -35,12 +37,8 @@ def function_target(uri: str, stage_variables: dict[str, str]) -> tuple[str, str
         return None
     target = render(match.group("function"),
                     {f"stageVariables.{k}": v for k, v in stage_variables.items()})
-    parts = target.split(":")
-    if target.startswith("arn:") and len(parts) == 8:  # ...:function:name:alias
-        return ":".join(parts[:7]), parts[7]
-    if not target.startswith("arn:") and len(parts) == 2:  # name:alias
-        return parts[0], parts[1]
-    return target, None
+    qualifier = function_ref(target)[1]
+    return (target.removesuffix(f":{qualifier}"), qualifier) if qualifier else (target, None)
 
 
 def is_binary(media_type: str | None, binary_media_types: list[str]) -> bool:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 import re
 
-from localcloud.apigateway_context import GatewayError, RequestContext, render
-from localcloud.apigateway_definition import Method
-from localcloud.apigateway_responses import CONFIGURATION_ERROR
-from localcloud.interfaces import HttpResponse
+from localcloud.core.http import HttpResponse
+
+from ..context import GatewayError, RequestContext, render
+from ..definition import Method
+from ..gateway_response import CONFIGURATION_ERROR
 
 UNSUPPORTED_MEDIA_TYPE = GatewayError("UNSUPPORTED_MEDIA_TYPE", "Unsupported Media Type")
 
@@ -40,12 +41,7 @@ def mock_response(method: Method, ctx: RequestContext) -> HttpResponse | Gateway
     if method.method_responses and code not in method.method_responses:
         return CONFIGURATION_ERROR  # "Output mapping refers to an invalid method response"
 
-    headers: list[tuple[str, str]] = []
-    for key, expression in (chosen.get("responseParameters") or {}).items():
-        if key.startswith("method.response.header."):
-            value = ctx.parameter_value(expression)
-            if value is not None:
-                headers.append((key[len("method.response.header."):], value))
+    headers = ctx.mapped_headers(chosen.get("responseParameters"), "method.response.header.")
     response_templates = chosen.get("responseTemplates") or {}
     content_type = ("application/json" if "application/json" in response_templates
                     or not response_templates else next(iter(response_templates)))

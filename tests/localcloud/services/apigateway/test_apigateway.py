@@ -19,11 +19,14 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from localcloud.apigateway import RestApiServer
-from localcloud.apigateway_context import GatewayError
-from localcloud.apigateway_definition import load_api
-from localcloud.apigateway_validation import body_errors
-from localcloud.interfaces import HttpRequest, HttpResponse, InvokeResult, Registry
+from localcloud.services.apigateway.server import RestApiServer
+from localcloud.services.apigateway.context import GatewayError
+from localcloud.services.apigateway.definition import load_api
+from localcloud.services.apigateway.validation import body_errors
+from localcloud.core.http import HttpResponse
+from localcloud.core.ports import InvokeResult
+from localcloud.core.registry import Registry
+from localcloud.services.apigateway.request import HttpRequest
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"
@@ -630,8 +633,8 @@ def test_definition_is_read_from_moto(cloud, api_id):
 
 
 def test_gateway_error_default_status_comes_from_the_type():
-    from localcloud.apigateway_context import RequestContext
-    from localcloud.apigateway_responses import gateway_response
+    from localcloud.services.apigateway.context import RequestContext
+    from localcloud.services.apigateway.gateway_response import gateway_response
 
     ctx = RequestContext(request=HttpRequest("GET", "/x", "api", STAGE), account_id=ACCOUNT,
                          region=REGION)
@@ -644,8 +647,8 @@ def test_gateway_error_default_status_comes_from_the_type():
 
 
 def test_gateway_response_templates_only_substitute_variables():
-    from localcloud.apigateway_context import RequestContext
-    from localcloud.apigateway_responses import gateway_response
+    from localcloud.services.apigateway.context import RequestContext
+    from localcloud.services.apigateway.gateway_response import gateway_response
 
     ctx = RequestContext(request=HttpRequest("POST", "/users", "api", STAGE), account_id=ACCOUNT,
                          region=REGION)

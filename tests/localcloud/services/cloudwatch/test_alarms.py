@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from localcloud.alarms import AlarmEvaluator, Second, decide_state, statistic
+from localcloud.services.cloudwatch.alarms import AlarmEvaluator, Second, decide_state, statistic
 from tests.localcloud.triggers_support import (  # noqa: F401  (moto_url is a fixture)
     TestCloud,
     drain,

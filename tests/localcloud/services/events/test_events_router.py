@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from localcloud.event_targets import json_path, transform_input
-from localcloud.events_router import EventsRouter, PutEventsError
-from localcloud.interfaces import InvokeResult
+from localcloud.services.events.target_input import json_path, transform_input
+from localcloud.services.events.router import EventsRouter, PutEventsError
+from localcloud.core.ports import InvokeResult
 from tests.localcloud.triggers_support import (  # noqa: F401  (moto_url is a fixture)
     TestCloud,
     drain,

@@ -8,8 +8,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from localcloud.events_router import EventsRouter
-from localcloud.scheduler import CronSchedule, RateSchedule, Scheduler, parse_schedule
+from localcloud.services.events.router import EventsRouter
+from localcloud.services.events.scheduler import Scheduler
+from localcloud.services.events.schedules import CronSchedule, RateSchedule, parse_schedule
 from tests.localcloud.triggers_support import (  # noqa: F401  (moto_url is a fixture)
     TestCloud,
     drain,

@@ -6,8 +6,9 @@ import json
 import threading
 import time
 
-from localcloud.interfaces import AsyncInvokeConfig, FunctionSpec, InvokeResult
-from localcloud.lambda_async import _Event, invocation_record
+from localcloud.core.ports import InvokeResult
+from localcloud.core.registry import AsyncInvokeConfig, FunctionSpec
+from localcloud.services.lambda_.async_invoke import _Event, invocation_record
 from tests.waiting import wait_for
 
 

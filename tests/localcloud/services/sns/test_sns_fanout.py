@@ -7,8 +7,9 @@ import re
 
 import pytest
 
-from localcloud.interfaces import InvokeResult, SnsLambdaSubscription
-from localcloud.sns_fanout import SnsFanout
+from localcloud.core.ports import InvokeResult
+from localcloud.core.registry import SnsLambdaSubscription
+from localcloud.services.sns.fanout import SnsFanout
 from tests.localcloud.triggers_support import TestCloud, function_arn
 
 TOPIC = "arn:aws:sns:us-east-1:123456789012:order-alerts"

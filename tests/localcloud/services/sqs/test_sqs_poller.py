@@ -9,8 +9,9 @@ import time
 
 import pytest
 
-from localcloud.interfaces import EventSourceMapping, InvokeResult
-from localcloud.sqs_poller import SqsPollers, reported_failures
+from localcloud.core.ports import InvokeResult
+from localcloud.core.registry import EventSourceMapping
+from localcloud.services.sqs.poller import SqsPollers, reported_failures
 from tests.localcloud.triggers_support import (  # noqa: F401  (moto_url is a fixture)
     TestCloud,
     drain,

@@ -1,0 +1,1 @@
+"""Contracts and shared machinery of the local cloud; imports nothing else from `localcloud`."""

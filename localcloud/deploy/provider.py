@@ -1,0 +1,144 @@
+"""The local provider: the Pulumi SDK mocks' resource and invoke hooks, backed by moto.
+
+`new_resource` hands each custom resource to its type's handler (`resources/`), which creates
+it in moto and returns real ids, ARNs and URLs; component resources create nothing; any other
+type is listed as not emulated. `call` answers the data-source invokes programs commonly use.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections import Counter, defaultdict
+from typing import Any
+
+import pulumi
+
+log = logging.getLogger("localcloud.deployer")
+
+
+class LocalProvider(pulumi.runtime.Mocks):
+    """The mocks' resource and invoke hooks, backed by moto."""
+
+    def __init__(self, ctx):
+        from .resources import HANDLERS
+
+        self.ctx = ctx
+        self.handlers = HANDLERS
+        self.lock = threading.Lock()
+        self.created: Counter[str] = Counter()
+        self.components: Counter[str] = Counter()
+        self.not_emulated: dict[str, list[str]] = defaultdict(list)
+        self.errors: list[str] = []
+
+    def new_resource(self, args):
+        from .resources.base import plain
+
+        if not args.custom and not args.typ.startswith("pulumi:providers:"):
+            with self.lock:
+                self.components[args.typ] += 1
+            return "", {}
+        inputs = plain(args.inputs)
+        if args.typ.startswith("pulumi:providers:"):
+            return f"{args.name}-provider", inputs
+        if args.resource_id:  # `Resource.get(...)`: nothing to create
+            self.ctx.note(f"{args.typ} {args.name}: read by id, returned as given")
+            return args.resource_id, inputs
+        handler = self.handlers.get(args.typ)
+        if handler is None:
+            with self.lock:
+                self.not_emulated[args.typ].append(args.name)
+            return f"{args.name}-not-emulated", {
+                **inputs, "arn": self.ctx.arn(args.typ.split(":")[1].split("/")[0],
+                                              f"not-emulated/{args.name}"),
+                "name": inputs.get("name", args.name)}
+        try:
+            resource_id, outputs = handler(self.ctx, args.name, inputs)
+        except Exception as error:  # reported together at the end, with the resource's name
+            message = f"{args.typ} {args.name}: {type(error).__name__}: {error}"
+            log.error(message)
+            with self.lock:
+                self.errors.append(message)
+            raise
+        with self.lock:
+            self.created[args.typ] += 1
+        log.debug("created %s %s -> %s", args.typ, args.name, resource_id)
+        return resource_id, {**inputs, **{k: v for k, v in outputs.items() if v is not None}}
+
+    def call(self, args):
+        ctx = self.ctx
+        token = args.token
+        if token == "aws:index/getRegion:getRegion":
+            return {"region": ctx.region, "name": ctx.region, "id": ctx.region,
+                    "description": ctx.region, "endpoint": ctx.endpoint_url}
+        if token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": ctx.account_id, "id": ctx.account_id,
+                    "arn": f"arn:aws:iam::{ctx.account_id}:root", "userId": ctx.account_id}
+        if token == "aws:index/getPartition:getPartition":
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws",
+                    "reverseDnsPrefix": "com.amazonaws"}
+        if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            names = [f"{ctx.region}{s}" for s in "abc"]
+            return {"names": names, "zoneIds": names, "id": ctx.region}
+        if token == "aws:iam/getPolicyDocument:getPolicyDocument":
+            document = policy_document(args.args)
+            return {"json": json.dumps(document, indent=2), "minifiedJson": json.dumps(document),
+                    "id": str(hash(json.dumps(document)))}
+        if token == "aws:secretsmanager/getRandomPassword:getRandomPassword":
+            return {"randomPassword": random_password(args.args), "id": "random-password"}
+        log.warning("invoke %s is not emulated; it returns {}", token)
+        ctx.note(f"invoke {token} is not emulated (returned {{}})")
+        return {}
+
+
+def random_password(args: dict) -> str:
+    """secretsmanager.get_random_password, honouring its exclusion options."""
+    import secrets
+    import string
+
+    alphabet = ""
+    if not args.get("excludeLowercase"):
+        alphabet += string.ascii_lowercase
+    if not args.get("excludeUppercase"):
+        alphabet += string.ascii_uppercase
+    if not args.get("excludeNumbers"):
+        alphabet += string.digits
+    if not args.get("excludePunctuation"):
+        alphabet += "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+    if args.get("includeSpace"):
+        alphabet += " "
+    alphabet = "".join(c for c in alphabet if c not in (args.get("excludeCharacters") or ""))
+    length = int(float(args.get("passwordLength") or 32))
+    return "".join(secrets.choice(alphabet or string.ascii_letters) for _ in range(length))
+
+
+def policy_document(args: dict) -> dict:
+    """aws.iam.get_policy_document, for the statements programs commonly write."""
+    statements = []
+    for item in args.get("statements") or []:
+        statement: dict[str, Any] = {}
+        if item.get("sid"):
+            statement["Sid"] = item["sid"]
+        statement["Effect"] = item.get("effect", "Allow")
+        for key, wire in (("actions", "Action"), ("notActions", "NotAction"),
+                          ("resources", "Resource"), ("notResources", "NotResource")):
+            if item.get(key):
+                values = sorted(item[key])
+                statement[wire] = values[0] if len(values) == 1 else values
+        for key, wire in (("principals", "Principal"), ("notPrincipals", "NotPrincipal")):
+            if item.get(key):
+                principals: dict[str, Any] = {}
+                for principal in item[key]:
+                    ids = principal["identifiers"]
+                    principals[principal["type"]] = ids[0] if len(ids) == 1 else ids
+                statement[wire] = principals
+        if item.get("conditions"):
+            conditions: dict[str, dict] = defaultdict(dict)
+            for condition in item["conditions"]:
+                values = condition["values"]
+                conditions[condition["test"]][condition["variable"]] = (
+                    values[0] if len(values) == 1 else values)
+            statement["Condition"] = dict(conditions)
+        statements.append(statement)
+    return {"Version": args.get("version") or "2012-10-17", "Statement": statements}

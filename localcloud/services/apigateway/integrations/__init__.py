@@ -1,0 +1,1 @@
+"""Integration types the REST API server runs: MOCK and AWS_PROXY (Lambda proxy)."""

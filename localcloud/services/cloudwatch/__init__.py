@@ -1,0 +1,1 @@
+"""CloudWatch metric alarms, evaluated locally."""

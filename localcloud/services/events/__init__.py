@@ -1,0 +1,1 @@
+"""EventBridge: PutEvents, rule matching, target delivery with retries and DLQs, schedules."""

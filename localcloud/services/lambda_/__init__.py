@@ -1,0 +1,1 @@
+"""Lambda: invocation (sync and async), the executor and its worker processes."""

@@ -1,0 +1,1 @@
+"""SNS → Lambda subscriptions, run after moto accepted a Publish."""

@@ -1,0 +1,1 @@
+"""SQS event source mappings, polled by the local cloud like Lambda's pollers."""
