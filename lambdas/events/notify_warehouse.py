@@ -9,32 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from lambdas.shared.events import OrderPlacedDetail, parse_order_placed
-from lambdas.shared.observability import count, instrument
-from lambdas.shared.aws_clients import client
-from lambdas.shared.orders_idempotency import idempotent_on
-from lambdas.shared.settings import require_env
+from lambdas.shared.dal import topics
+from lambdas.shared.plumbing.event_targets import order_placed_handler
+from lambdas.shared.plumbing.observability import count
+from lambdas.shared.plumbing.settings import WarehouseEnv
+from lambdas.shared.schemas.events import OrderPlacedDetail
 
-TOPIC_ENV = "WAREHOUSE_TOPIC_ARN"
 EVENT_TYPE = "OrderPlaced"
 
 
-@idempotent_on("orderId")
-def notify_warehouse(*, data: dict[str, Any]) -> dict[str, Any]:
-    order = OrderPlacedDetail.model_validate(data)
+def notify_warehouse(order: OrderPlacedDetail) -> dict[str, Any]:
     message = order.model_dump_json(include={"orderId", "items", "timestamp"})
-    response = client("sns").publish(
-        TopicArn=require_env(TOPIC_ENV),
-        Message=message,
-        MessageAttributes={"eventType": {"DataType": "String", "StringValue": EVENT_TYPE}},
-    )
+    message_id = topics.publish(WarehouseEnv.load().WAREHOUSE_TOPIC_ARN, message, attributes={"eventType": EVENT_TYPE})
     count("WarehouseNotified")
-    return {"orderId": order.orderId, "messageId": response["MessageId"]}
+    return {"orderId": order.orderId, "messageId": message_id}
 
 
-def _handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    placed = parse_order_placed(event)
-    return notify_warehouse(data=placed.detail.model_dump(mode="json"), lambda_context=context)
-
-
-handler = instrument(_handle, correlation_id_path="detail.orderId")
+handler = order_placed_handler(notify_warehouse)

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from lambdas.shared.events import OrderPlacedDetail, parse_order_placed
-from lambdas.shared.observability import count, instrument
-from lambdas.shared.orders_email import describe_items, send_email
-from lambdas.shared.orders_idempotency import idempotent_on
+from lambdas.shared.dal.email_sender import send_email
+from lambdas.shared.logic.order_lines import describe_items
+from lambdas.shared.plumbing.event_targets import order_placed_handler
+from lambdas.shared.plumbing.observability import count
+from lambdas.shared.schemas.events import OrderPlacedDetail
 
 
-@idempotent_on("orderId")
-def email_order_received(*, data: dict[str, Any]) -> dict[str, Any]:
-    order = OrderPlacedDetail.model_validate(data)
+def email_order_received(order: OrderPlacedDetail) -> dict[str, Any]:
     message_id = send_email(
         to=order.customerEmail,
         subject=f"We received your order {order.orderId}",
@@ -31,9 +30,4 @@ def email_order_received(*, data: dict[str, Any]) -> dict[str, Any]:
     return {"orderId": order.orderId, "messageId": message_id}
 
 
-def _handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    placed = parse_order_placed(event)
-    return email_order_received(data=placed.detail.model_dump(mode="json"), lambda_context=context)
-
-
-handler = instrument(_handle, correlation_id_path="detail.orderId")
+handler = order_placed_handler(email_order_received)

@@ -8,24 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from lambdas.shared import inventory
-from lambdas.shared.events import OrderPlacedDetail, parse_order_placed
-from lambdas.shared.observability import count, instrument
-from lambdas.shared.orders_idempotency import idempotent_on
+from lambdas.shared.dal import inventory_table
+from lambdas.shared.logic.order_lines import quantities_by_product
+from lambdas.shared.plumbing.event_targets import order_placed_handler
+from lambdas.shared.plumbing.observability import count
+from lambdas.shared.schemas.events import OrderPlacedDetail
 
 
-@idempotent_on("orderId")
-def record_demand(*, data: dict[str, Any]) -> dict[str, Any]:
-    order = OrderPlacedDetail.model_validate(data)
-    quantities = inventory.quantities_by_product(order.items)
-    inventory.add_demand(quantities)
+def record_demand(order: OrderPlacedDetail) -> dict[str, Any]:
+    quantities = quantities_by_product(order.items)
+    inventory_table.add_demand(quantities)
     count("UnitsOrdered", sum(quantities.values()))
     return {"orderId": order.orderId, "products": sorted(quantities)}
 
 
-def _handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    placed = parse_order_placed(event)
-    return record_demand(data=placed.detail.model_dump(mode="json"), lambda_context=context)
-
-
-handler = instrument(_handle, correlation_id_path="detail.orderId")
+handler = order_placed_handler(record_demand)

@@ -7,9 +7,9 @@ used for another body; 500 when the event could not be published (retry with the
 
 from http import HTTPStatus
 
-from lambdas.shared import orders_intake
-from lambdas.shared.api import api_handler, create_app, error_response, json_response, parse_body
-from lambdas.shared.models import OrderCreate
+from lambdas.shared.logic import order_intake
+from lambdas.shared.plumbing.api import api_handler, create_app, error_response, json_response, parse_body
+from lambdas.shared.schemas.requests import OrderCreate
 
 app = create_app()
 
@@ -19,8 +19,8 @@ def create_order():
     request = parse_body(app, OrderCreate)
     key = app.current_event.headers.get("Idempotency-Key")  # case-insensitive lookup
     try:
-        order = orders_intake.place_order(request, key, app.lambda_context)
-    except orders_intake.Unprocessable as error:
+        order = order_intake.place_order(request, key, app.lambda_context)
+    except order_intake.Unprocessable as error:
         return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, error.message)
     return json_response(HTTPStatus.CREATED, order)
 

@@ -2,9 +2,9 @@
 
 from http import HTTPStatus
 
-from lambdas.shared import orders_intake
-from lambdas.shared.api import api_handler, create_app, json_response
-from lambdas.shared.observability import count, get_logger
+from lambdas.shared.logic import order_view
+from lambdas.shared.plumbing.api import api_handler, create_app, json_response
+from lambdas.shared.plumbing.observability import count, get_logger
 
 app = create_app()
 
@@ -12,7 +12,7 @@ app = create_app()
 @app.get("/orders/<order_id>")
 def get_order(order_id: str):
     get_logger().set_correlation_id(order_id)
-    order = orders_intake.get_order(order_id)
+    order = order_view.get_order(order_id)
     count("OrderFetched")
     return json_response(HTTPStatus.OK, order)
 

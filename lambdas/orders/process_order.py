@@ -11,16 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from botocore.exceptions import ClientError
 
-from lambdas.shared import orders
-from lambdas.shared.events import OrderPlacedMessage, WorkflowState
-from lambdas.shared.observability import count, get_logger, instrument
-from lambdas.shared.orders import OrderNotFound, OrderStatus
-from lambdas.shared.aws_clients import client
-from lambdas.shared.settings import require_env
-
-STATE_MACHINE_ENV = "STATE_MACHINE_ARN"
+from lambdas.shared.dal import order_workflow, orders_table
+from lambdas.shared.logic import order_status
+from lambdas.shared.plumbing.observability import count, get_logger, instrument
+from lambdas.shared.schemas.events import OrderPlacedMessage, WorkflowState
+from lambdas.shared.schemas.orders import OrderStatus
 
 # Records that fail to parse as OrderPlacedMessage are reported as failures by the processor.
 processor = BatchProcessor(event_type=EventType.SQS, model=OrderPlacedMessage)
@@ -30,25 +26,18 @@ def start_workflow(record: OrderPlacedMessage) -> str:
     """Mark the order PROCESSING and start its execution; returns the order id."""
     placed = record.body.detail
     get_logger().set_correlation_id(placed.orderId)
-    order = orders.get_order(placed.orderId)
+    order = orders_table.get_order(placed.orderId)
     if order is None:
-        raise OrderNotFound(placed.orderId)
+        raise orders_table.OrderNotFound(placed.orderId)
 
     # Only from PLACED; an order the workflow already moved on stays where it is.
-    orders.transition(placed.orderId, OrderStatus.PROCESSING)
+    order_status.transition(placed.orderId, OrderStatus.PROCESSING)
 
     # The payment token is not in the event (events are widely readable): take it from the order.
     workflow_input = WorkflowState(**placed.model_dump(exclude={"timestamp"}), paymentToken=order["paymentToken"])
-    try:
-        client("stepfunctions").start_execution(
-            stateMachineArn=require_env(STATE_MACHINE_ENV),
-            name=placed.orderId,
-            input=workflow_input.model_dump_json(exclude={"inventory"}),
-        )
+    if order_workflow.start_execution(workflow_input):
         count("WorkflowsStarted")
-    except ClientError as error:
-        if error.response["Error"]["Code"] != "ExecutionAlreadyExists":
-            raise
+    else:
         get_logger().info("Workflow already started for this order")
     return placed.orderId
 

@@ -14,12 +14,12 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from lambdas.shared import orders, reports
-from lambdas.shared.aws_clients import client
-from lambdas.shared.clock import utc_now
-from lambdas.shared.dynamo import from_dynamo
-from lambdas.shared.observability import count, get_logger, instrument
-from lambdas.shared.settings import require_env
+from lambdas.shared.dal import orders_table, reports_table, topics
+from lambdas.shared.dal.dynamo import from_dynamo
+from lambdas.shared.logic import reports
+from lambdas.shared.plumbing.clock import utc_now
+from lambdas.shared.plumbing.observability import count, get_logger, instrument
+from lambdas.shared.plumbing.settings import ReportEnv
 
 
 def report_date(event: dict[str, Any]) -> str:
@@ -35,19 +35,18 @@ def report_date(event: dict[str, Any]) -> str:
 def publish_summary(report: dict[str, Any]) -> str:
     """Publish the report's summary to the ops topic; returns the message id."""
     subject, body = reports.summary(report)
-    response = client("sns").publish(
-        TopicArn=require_env(reports.TOPIC_ENV),
-        Subject=subject,
-        Message=body,
+    return topics.publish(
+        ReportEnv.load().OPS_TOPIC_ARN,
+        body,
+        subject=subject,
         # Lets subscribers filter, e.g. on a date range.
-        MessageAttributes={"reportDate": {"DataType": "String", "StringValue": report["reportDate"]}},
+        attributes={"reportDate": report["reportDate"]},
     )
-    return response["MessageId"]
 
 
 def run_report(day: str) -> dict[str, Any]:
-    report = reports.build_report(day, orders.orders_created_on(day))
-    reports.save_report(report)
+    report = reports.build_report(day, orders_table.orders_created_on(day))
+    reports_table.save_report(report)
     get_logger().info("Daily report stored", extra={"reportDate": day, "orderCount": report["orderCount"]})
     count("ReportsGenerated")
     message_id = publish_summary(report)

@@ -1,80 +1,20 @@
-"""API request models: the single source of the request schemas.
+"""API Gateway models: the request models of `schemas/requests.py` as JSON Schema draft-04.
 
-The handlers validate request bodies with these models, and the infrastructure turns them into
-API Gateway (JSON Schema draft-04) models with `api_schema()`, so both sides enforce the same
-rules. Keep them flat and simple so the generated schemas stay readable.
+For the infrastructure (components/ import this module by its path, and `API_MODELS` names the
+models the API serves); no handler imports it, so the schema generator stays out of cold starts.
+Imports nothing but pydantic: the Pulumi program has no Powertools or boto3.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema
 
-EMAIL_PATTERN = r"^[^\s@]+@[^\s@]+\.[^\s@]+$"
+from lambdas.shared.schemas.requests import OrderCreate, RequestModel, UserCreate, UserUpdate
+
 DRAFT_04 = "http://json-schema.org/draft-04/schema#"
-
-
-class RequestModel(BaseModel):
-    """Base of every request body: unknown fields and JSON nulls are errors.
-
-    `strict` keeps the Lambda as strict as the generated JSON Schema: "5" is not a number and
-    1.0 is not an integer, exactly as API Gateway would judge them.
-    """
-
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _reject_null(cls, value: Any) -> Any:
-        # Optional fields may be omitted, but an explicit null would erase data on update and
-        # is not allowed by the generated schema either.
-        if value is None:
-            raise ValueError("must not be null")
-        return value
-
-
-_EMAIL_FIELD = {"max_length": 254, "pattern": EMAIL_PATTERN, "json_schema_extra": {"format": "email"}}
-_NAME_FIELD = {"min_length": 1, "max_length": 100}
-_AGE_FIELD = {"ge": 0, "le": 150}
-
-
-class UserCreate(RequestModel):
-    email: str = Field(**_EMAIL_FIELD)
-    name: str = Field(**_NAME_FIELD)
-    age: int | None = Field(default=None, **_AGE_FIELD)
-
-
-class UserUpdate(RequestModel):
-    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
-
-    email: str | None = Field(default=None, **_EMAIL_FIELD)
-    name: str | None = Field(default=None, **_NAME_FIELD)
-    age: int | None = Field(default=None, **_AGE_FIELD)
-
-    @model_validator(mode="after")
-    def _at_least_one_field(self) -> UserUpdate:
-        if not self.model_fields_set:
-            raise ValueError("at least one of email, name, age is required")
-        return self
-
-    def changes(self) -> dict[str, Any]:
-        """The fields the client sent, and only those (a partial update)."""
-        return self.model_dump(exclude_unset=True)
-
-
-class OrderItem(RequestModel):
-    productId: str = Field(min_length=1, max_length=64)
-    quantity: int = Field(ge=1, le=1000)
-
-
-class OrderCreate(RequestModel):
-    customerId: str = Field(min_length=1, max_length=64)
-    items: list[OrderItem] = Field(min_length=1, max_length=50)
-    # A JSON number; convert with `lambdas.shared.dynamo.to_dynamo` (Decimal via str) to store it.
-    amount: float = Field(ge=0, allow_inf_nan=False)
-    paymentToken: str = Field(min_length=1, max_length=128)
 
 
 class _OptionalAsPlainType(GenerateJsonSchema):

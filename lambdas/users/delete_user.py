@@ -1,8 +1,8 @@
 """delete-user: DELETE /users/{userId} -> 204, or 404."""
 
-from lambdas.shared import users
-from lambdas.shared.api import api_handler, create_app, no_content
-from lambdas.shared.observability import count
+from lambdas.shared.logic import users
+from lambdas.shared.plumbing.api import api_handler, create_app, no_content
+from lambdas.shared.plumbing.observability import count
 
 app = create_app()
 

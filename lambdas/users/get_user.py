@@ -2,9 +2,9 @@
 
 from http import HTTPStatus
 
-from lambdas.shared import users
-from lambdas.shared.api import api_handler, create_app, json_response
-from lambdas.shared.observability import count
+from lambdas.shared.logic import users
+from lambdas.shared.plumbing.api import api_handler, create_app, json_response
+from lambdas.shared.plumbing.observability import count
 
 app = create_app()
 

@@ -2,10 +2,10 @@
 
 from http import HTTPStatus
 
-from lambdas.shared import users
-from lambdas.shared.api import api_handler, create_app, json_response, parse_body
-from lambdas.shared.models import UserUpdate
-from lambdas.shared.observability import count
+from lambdas.shared.logic import users
+from lambdas.shared.plumbing.api import api_handler, create_app, json_response, parse_body
+from lambdas.shared.plumbing.observability import count
+from lambdas.shared.schemas.requests import UserUpdate
 
 app = create_app()
 

@@ -9,20 +9,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from lambdas.shared import orders
-from lambdas.shared.events import parse_workflow_state
-from lambdas.shared.observability import count, instrument
-from lambdas.shared.orders import OrderNotFound, OrderStatus
-from lambdas.shared.orders_email import describe_items, send_email
+from lambdas.shared.dal import orders_table
+from lambdas.shared.dal.email_sender import send_email
+from lambdas.shared.logic import order_status
+from lambdas.shared.logic.order_lines import describe_items
+from lambdas.shared.plumbing.observability import count, instrument
+from lambdas.shared.schemas.events import parse_workflow_state
+from lambdas.shared.schemas.orders import OrderStatus
 
 MESSAGE_ID_ATTRIBUTE = "confirmationMessageId"
 
 
 def confirm(payload: dict[str, Any]) -> dict[str, Any]:
     state = parse_workflow_state(payload)
-    order = orders.get_order(state.orderId)
+    order = orders_table.get_order(state.orderId)
     if order is None:
-        raise OrderNotFound(state.orderId)
+        raise orders_table.OrderNotFound(state.orderId)
     if order["status"] == OrderStatus.CONFIRMED:
         return {"notified": True, "messageId": order.get(MESSAGE_ID_ATTRIBUTE)}
 
@@ -35,7 +37,7 @@ def confirm(payload: dict[str, Any]) -> dict[str, Any]:
             f"Total: {state.amount}\n"
         ),
     )
-    orders.transition(state.orderId, OrderStatus.CONFIRMED, extra={MESSAGE_ID_ATTRIBUTE: message_id})
+    order_status.transition(state.orderId, OrderStatus.CONFIRMED, extra={MESSAGE_ID_ATTRIBUTE: message_id})
     count("OrdersConfirmed")
     return {"notified": True, "messageId": message_id}
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from lambdas.shared import orders, payments_store
-from lambdas.shared.events import parse_workflow_state
-from lambdas.shared.observability import count, get_logger, instrument
-from lambdas.shared.orders import OrderStatus
-from lambdas.shared.orders_idempotency import idempotent_on
-from lambdas.shared.payments import payment_provider
-from lambdas.shared.payments_store import PaymentStatus
+from lambdas.shared.dal import payments_table
+from lambdas.shared.dal.payment_provider import payment_provider
+from lambdas.shared.dal.payments_table import PaymentStatus
+from lambdas.shared.logic import order_status
+from lambdas.shared.plumbing.idempotency import idempotent_on
+from lambdas.shared.plumbing.observability import count, get_logger, instrument
+from lambdas.shared.schemas.events import parse_workflow_state
+from lambdas.shared.schemas.orders import OrderStatus
 
 DECLINED_REASON = "payment declined"
 
@@ -23,19 +24,19 @@ DECLINED_REASON = "payment declined"
 @idempotent_on("orderId")
 def take_payment(*, data: dict[str, Any]) -> dict[str, Any]:
     state = parse_workflow_state(data)
-    payment = payments_store.get_payment(state.orderId)
+    payment = payments_table.get_payment(state.orderId)
     if payment is None:
         charge = payment_provider().charge(
             idempotency_key=state.orderId, amount=state.amount, token=state.paymentToken
         )
-        payment = payments_store.record_charge(state.orderId, state.amount, charge)
+        payment = payments_table.record_charge(state.orderId, state.amount, charge)
 
     if payment["status"] == PaymentStatus.DECLINED:
-        orders.transition(state.orderId, OrderStatus.REJECTED, reason=DECLINED_REASON)
+        order_status.transition(state.orderId, OrderStatus.REJECTED, reason=DECLINED_REASON)
         count("PaymentsDeclined")
         return {"status": "DECLINED", "paymentId": None, "reason": DECLINED_REASON}
 
-    result = orders.transition(state.orderId, OrderStatus.PAID)
+    result = order_status.transition(state.orderId, OrderStatus.PAID)
     if result.status is not OrderStatus.PAID:
         get_logger().warning("Order charged but not in PAID", extra={"status": result.status.value})
     count("PaymentsCharged")

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from lambdas.shared import orders, payments_store
-from lambdas.shared.events import parse_workflow_state
-from lambdas.shared.observability import count, instrument
-from lambdas.shared.orders import OrderStatus
-from lambdas.shared.orders_idempotency import idempotent_on
-from lambdas.shared.payments import payment_provider
-from lambdas.shared.payments_store import NothingToRefund, PaymentStatus
+from lambdas.shared.dal import payments_table
+from lambdas.shared.dal.payment_provider import payment_provider
+from lambdas.shared.dal.payments_table import NothingToRefund, PaymentStatus
+from lambdas.shared.logic import order_status
+from lambdas.shared.plumbing.idempotency import idempotent_on
+from lambdas.shared.plumbing.observability import count, instrument
+from lambdas.shared.schemas.events import parse_workflow_state
+from lambdas.shared.schemas.orders import OrderStatus
 
 DEFAULT_REASON = "payment refunded"
 
@@ -24,7 +25,7 @@ DEFAULT_REASON = "payment refunded"
 @idempotent_on("orderId")
 def refund_payment(*, data: dict[str, Any]) -> dict[str, Any]:
     state = parse_workflow_state(data)
-    payment = payments_store.get_payment(state.orderId)
+    payment = payments_table.get_payment(state.orderId)
     if payment is None or payment["status"] == PaymentStatus.DECLINED:
         raise NothingToRefund(f"order {state.orderId} has no charge to refund")
 
@@ -32,10 +33,10 @@ def refund_payment(*, data: dict[str, Any]) -> dict[str, Any]:
         refund = payment_provider().refund(
             idempotency_key=state.orderId, payment_id=payment["paymentId"], amount=payment["amount"]
         )
-        payment = payments_store.record_refund(state.orderId, refund.refund_id)
+        payment = payments_table.record_refund(state.orderId, refund.refund_id)
 
     reason = (state.inventory.reason if state.inventory else None) or DEFAULT_REASON
-    orders.transition(state.orderId, OrderStatus.REFUNDED, reason=reason)
+    order_status.transition(state.orderId, OrderStatus.REFUNDED, reason=reason)
     count("PaymentsRefunded")
     return {"refunded": True, "refundId": payment["refundId"]}
 

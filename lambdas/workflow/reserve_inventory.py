@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from lambdas.shared import inventory, orders
-from lambdas.shared.events import parse_workflow_state
-from lambdas.shared.inventory import ReservationRefused
-from lambdas.shared.observability import count, get_logger, instrument
-from lambdas.shared.orders import OrderStatus
+from lambdas.shared.dal import inventory_table, orders_table
+from lambdas.shared.dal.inventory_table import ReservationRefused
+from lambdas.shared.logic import order_status
+from lambdas.shared.logic.order_lines import quantities_by_product
+from lambdas.shared.plumbing.observability import count, get_logger, instrument
+from lambdas.shared.schemas.events import parse_workflow_state
+from lambdas.shared.schemas.orders import OrderStatus
 
 # The order is past this step already: an earlier attempt reserved its stock.
 ALREADY_RESERVED = {OrderStatus.RESERVED, OrderStatus.CONFIRMED}
@@ -23,7 +25,10 @@ ALREADY_RESERVED = {OrderStatus.RESERVED, OrderStatus.CONFIRMED}
 def reserve_stock(payload: dict[str, Any]) -> dict[str, Any]:
     state = parse_workflow_state(payload)
     try:
-        inventory.reserve(state.orderId, inventory.quantities_by_product(state.items))
+        inventory_table.reserve(
+            quantities_by_product(state.items),
+            order_status.transition_write(state.orderId, OrderStatus.RESERVED),
+        )
     except ReservationRefused as refused:
         if refused.order_refused:
             return _order_not_payable(state.orderId)
@@ -36,7 +41,7 @@ def reserve_stock(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def _order_not_payable(order_id: str) -> dict[str, Any]:
-    order = orders.get_order(order_id)
+    order = orders_table.get_order(order_id)
     status = order["status"] if order else None
     if status in ALREADY_RESERVED:
         return {"reserved": True, "reason": None}

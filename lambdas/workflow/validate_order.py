@@ -10,10 +10,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from lambdas.shared import orders
-from lambdas.shared.events import WorkflowState, parse_workflow_state
-from lambdas.shared.observability import count, get_logger, instrument
-from lambdas.shared.orders import OrderStatus
+from lambdas.shared.dal import orders_table
+from lambdas.shared.logic import order_status
+from lambdas.shared.plumbing.observability import count, get_logger, instrument
+from lambdas.shared.schemas.events import WorkflowState, parse_workflow_state
+from lambdas.shared.schemas.orders import OrderStatus
 
 # VALIDATED: this step already ran for the order (a retry).
 VALIDATABLE = {OrderStatus.PLACED, OrderStatus.PROCESSING, OrderStatus.VALIDATED}
@@ -29,13 +30,13 @@ def validate(payload: dict[str, Any]) -> dict[str, Any]:
     if problem:
         return _reject(state.orderId, problem)
 
-    order = orders.get_order(state.orderId)
+    order = orders_table.get_order(state.orderId)
     if order is None:
         return _reject(None, f"order {state.orderId} does not exist")
     if order["status"] not in VALIDATABLE:
         return _reject(None, f"order is {order['status']}")
 
-    result = orders.transition(state.orderId, OrderStatus.VALIDATED)
+    result = order_status.transition(state.orderId, OrderStatus.VALIDATED)
     if result.status is not OrderStatus.VALIDATED:
         return _reject(None, f"order is {result.status}")  # changed by someone else meanwhile
     count("OrdersValidated")
@@ -58,8 +59,8 @@ def _reject(order_id: Any, reason: str) -> dict[str, Any]:
     get_logger().info("Order rejected", extra={"reason": reason})
     if isinstance(order_id, str) and order_id:
         try:
-            orders.transition(order_id, OrderStatus.REJECTED, reason=reason)
-        except orders.OrderNotFound:
+            order_status.transition(order_id, OrderStatus.REJECTED, reason=reason)
+        except order_status.OrderNotFound:
             pass
     count("OrdersRejected")
     return {"valid": False, "reason": reason}

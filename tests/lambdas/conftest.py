@@ -25,7 +25,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from lambdas.shared import dynamo, observability
+from lambdas.shared.dal import dynamo
+from lambdas.shared.plumbing import observability
 
 REGION = "eu-west-1"
 EVENTS_DIR = Path(__file__).parent / "events"

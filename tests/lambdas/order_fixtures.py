@@ -20,8 +20,8 @@ import boto3
 import pytest
 from aws_lambda_powertools.utilities import parameters
 
-from lambdas.shared import orders_idempotency
-from lambdas.shared.aws_clients import client as cached_client
+from lambdas.shared.plumbing import idempotency as orders_idempotency
+from lambdas.shared.plumbing.aws_clients import client as cached_client
 from scripts import seed_stock
 
 REGION = "eu-west-1"

@@ -11,7 +11,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from lambdas.scheduled import daily_report
-from lambdas.shared import dynamo, reports
+from lambdas.shared.dal import dynamo
+from lambdas.shared.logic import reports
 from tests.lambdas.order_fixtures import order_cloud  # noqa: F401  (fixture)
 from tests.lambdas.order_fixtures import REGION, scheduled_event
 

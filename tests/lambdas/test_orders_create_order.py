@@ -7,7 +7,7 @@ import json
 import pytest
 
 from lambdas.orders import create_order
-from lambdas.shared import orders_intake
+from lambdas.shared.dal import order_bus
 from tests.lambdas.order_fixtures import order_cloud  # noqa: F401  (fixture)
 from tests.lambdas.order_fixtures import CUSTOMER_EMAIL, CUSTOMER_ID
 
@@ -135,7 +135,7 @@ def test_invalid_body_is_a_bad_request(order_cloud, post_order, body):
 
 
 def test_failed_publish_is_a_server_error_and_a_retry_completes(order_cloud, post_order, monkeypatch):
-    real_client = orders_intake.client
+    real_client = order_bus.client
 
     class RejectingEvents:
         def put_events(self, Entries):
@@ -144,12 +144,12 @@ def test_failed_publish_is_a_server_error_and_a_retry_completes(order_cloud, pos
                 "Entries": [{"ErrorCode": "InternalFailure", "ErrorMessage": "try again"}],
             }
 
-    monkeypatch.setattr(orders_intake, "client", lambda name: RejectingEvents() if name == "events" else real_client(name))
+    monkeypatch.setattr(order_bus, "client", lambda name: RejectingEvents() if name == "events" else real_client(name))
     status, body = post_order(key="key-1")
     assert status == 500
     assert body == {"message": "Internal server error"}
 
-    monkeypatch.setattr(orders_intake, "client", real_client)
+    monkeypatch.setattr(order_bus, "client", real_client)
     status, order = post_order(key="key-1")
 
     assert status == 201

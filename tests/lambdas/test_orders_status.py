@@ -1,11 +1,11 @@
-"""Order data access: conditional status transitions that append to the history."""
+"""The order status machine: conditional status transitions that append to the history."""
 
 from __future__ import annotations
 
 import pytest
 
-from lambdas.shared import orders
-from lambdas.shared.orders import OrderStatus
+from lambdas.shared.logic import order_status as orders
+from lambdas.shared.schemas.orders import OrderStatus
 from tests.lambdas.order_fixtures import order_cloud  # noqa: F401  (fixture)
 
 

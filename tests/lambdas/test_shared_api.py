@@ -130,7 +130,7 @@ def test_base64_encoded_body_is_decoded(tables, api_event, lambda_context):
 
 
 def test_extra_allowed_headers_are_announced(tables, api_event, lambda_context):
-    from lambdas.shared.api import create_app, json_response
+    from lambdas.shared.plumbing.api import create_app, json_response
 
     app = create_app(allow_headers=["Idempotency-Key"])
     app.get("/ping")(lambda: json_response(200, {"ok": True}))

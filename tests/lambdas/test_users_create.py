@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from lambdas.shared import users
+from lambdas.shared.logic import users
 from lambdas.users import create_user
 
 NEW_USER = {"email": "ann@example.com", "name": "Ann", "age": 34}

@@ -5,8 +5,9 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from lambdas.shared import orders_idempotency, payments
-from lambdas.shared.payments import PaymentConfigurationError
+from lambdas.shared.dal import payment_provider as payments
+from lambdas.shared.dal.payment_provider import PaymentConfigurationError
+from lambdas.shared.plumbing import idempotency as orders_idempotency
 from lambdas.workflow import process_payment
 from tests.lambdas.order_fixtures import order_cloud  # noqa: F401  (fixture)
 from tests.lambdas.order_fixtures import REGION, workflow_state

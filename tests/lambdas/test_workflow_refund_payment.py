@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from lambdas.shared import orders_idempotency, payments
-from lambdas.shared.payments_store import NothingToRefund
+from lambdas.shared.dal import payment_provider as payments
+from lambdas.shared.dal.payments_table import NothingToRefund
+from lambdas.shared.plumbing import idempotency as orders_idempotency
 from lambdas.workflow import process_payment, refund_payment
 from tests.lambdas.order_fixtures import order_cloud  # noqa: F401  (fixture)
 from tests.lambdas.order_fixtures import workflow_state

@@ -1,4 +1,5 @@
-"""DynamoDB access shared by the handlers: one resource per container, tables named by env."""
+"""DynamoDB access shared by the data-access modules: one resource per container, and the
+conversions between stored numbers (`Decimal`) and plain JSON."""
 
 from __future__ import annotations
 
@@ -9,8 +10,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from lambdas.shared.jsonutil import decimal_to_number
-from lambdas.shared.settings import require_env
+from lambdas.shared.plumbing.jsonutil import decimal_to_number
 
 
 @functools.cache
@@ -19,27 +19,14 @@ def dynamodb() -> Any:
     return boto3.resource("dynamodb")
 
 
-def table(env_var: str) -> Any:
-    """The table whose name is in environment variable `env_var` (e.g. "USERS_TABLE_NAME")."""
-    return dynamodb().Table(require_env(env_var))
+def table(name: str) -> Any:
+    """The boto3 Table resource of table `name` (a name from the function's settings)."""
+    return dynamodb().Table(name)
 
 
 def is_condition_failure(error: ClientError) -> bool:
     """True when a conditional write was refused because its condition did not hold."""
     return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
-
-
-def to_dynamo(value: Any) -> Any:
-    """Floats (which DynamoDB rejects) to `Decimal`, recursively; via str so 19.99 stays 19.99."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, float):
-        return Decimal(str(value))
-    if isinstance(value, dict):
-        return {key: to_dynamo(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_dynamo(item) for item in value]
-    return value
 
 
 def from_dynamo(value: Any) -> Any:

@@ -6,16 +6,12 @@ apply twice. A transaction takes at most 100 entries; orders have at most 50 lin
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from typing import Any
 
 from botocore.exceptions import ClientError
 
-from lambdas.shared.dynamo import dynamodb
-from lambdas.shared.events import LineItem
-from lambdas.shared.orders import OrderStatus, transition_write
-from lambdas.shared.settings import require_env
-
-TABLE_ENV = "INVENTORY_TABLE_NAME"
+from lambdas.shared.dal.dynamo import dynamodb
+from lambdas.shared.plumbing.settings import InventoryEnv
 
 
 class ReservationRefused(Exception):
@@ -27,23 +23,16 @@ class ReservationRefused(Exception):
         self.order_refused = order_refused  # the order was not in the status reservation requires
 
 
-def quantities_by_product(items: Iterable[LineItem]) -> dict[str, int]:
-    """Total quantity per product (a transaction may not touch the same item twice)."""
-    totals: dict[str, int] = {}
-    for item in items:
-        totals[item.productId] = totals.get(item.productId, 0) + item.quantity
-    return totals
-
-
-def reserve(order_id: str, quantities: dict[str, int]) -> None:
-    """Take `quantities` out of stock and mark the order RESERVED, all or nothing.
+def reserve(quantities: dict[str, int], order_write: dict[str, Any]) -> None:
+    """Take `quantities` out of stock together with `order_write` (the order's move to RESERVED,
+    a `TransactWriteItems` entry from `logic.order_status.transition_write`), all or nothing.
 
     A product without a stock item, or with less stock than asked, refuses the whole
     transaction, so stock never goes negative. Raises `ReservationRefused`.
     """
-    inventory = require_env(TABLE_ENV)
+    inventory = InventoryEnv.load().INVENTORY_TABLE_NAME
     products = list(quantities)
-    writes = [transition_write(order_id, OrderStatus.RESERVED)] + [
+    writes = [order_write] + [
         {
             "Update": {
                 "TableName": inventory,
@@ -71,7 +60,7 @@ def reserve(order_id: str, quantities: dict[str, int]) -> None:
 
 def add_demand(quantities: dict[str, int]) -> None:
     """Add ordered units to each product's `demand` (creating the item if needed), atomically."""
-    inventory = require_env(TABLE_ENV)
+    inventory = InventoryEnv.load().INVENTORY_TABLE_NAME
     dynamodb().meta.client.transact_write_items(
         TransactItems=[
             {

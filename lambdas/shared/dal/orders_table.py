@@ -1,48 +1,25 @@
-"""Order data access: the order record, its status and its history (orders table)."""
+"""Order data access (orders table): the order record, its status and its history.
+
+Status changes are conditional writes: the caller says from which statuses the change is
+allowed (the status machine, `logic/order_status.py`), and the table refuses it otherwise.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Collection, Iterator
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
-from lambdas.shared.clock import iso_utc
-from lambdas.shared.dynamo import is_condition_failure, table
-from lambdas.shared.settings import require_env
+from lambdas.shared.dal.dynamo import is_condition_failure, table
+from lambdas.shared.plumbing.clock import iso_utc
+from lambdas.shared.plumbing.settings import OrdersEnv
+from lambdas.shared.schemas.orders import OrderStatus
 
-TABLE_ENV = "ORDERS_TABLE_NAME"
 BY_CREATED_DATE_INDEX = "byCreatedDate"
-
-
-class OrderStatus(StrEnum):
-    PLACED = "PLACED"
-    PROCESSING = "PROCESSING"
-    VALIDATED = "VALIDATED"
-    PAID = "PAID"
-    RESERVED = "RESERVED"
-    CONFIRMED = "CONFIRMED"
-    REJECTED = "REJECTED"
-    REFUNDED = "REFUNDED"
-
-
-# The statuses an order may move *from* to reach a status. Nothing leads back, so a retried or
-# late step can never move an order backwards.
-ALLOWED_PREVIOUS: dict[OrderStatus, frozenset[OrderStatus]] = {
-    OrderStatus.PROCESSING: frozenset({OrderStatus.PLACED}),
-    # Also from PLACED, so an execution started without process-order (by hand) can still run.
-    OrderStatus.VALIDATED: frozenset({OrderStatus.PLACED, OrderStatus.PROCESSING}),
-    OrderStatus.PAID: frozenset({OrderStatus.VALIDATED}),
-    OrderStatus.RESERVED: frozenset({OrderStatus.PAID}),
-    OrderStatus.CONFIRMED: frozenset({OrderStatus.RESERVED}),
-    OrderStatus.REJECTED: frozenset({OrderStatus.PLACED, OrderStatus.PROCESSING, OrderStatus.VALIDATED}),
-    OrderStatus.REFUNDED: frozenset({OrderStatus.PAID}),
-}
 
 
 class OrderNotFound(LookupError):
@@ -53,19 +30,11 @@ class OrderExists(Exception):
     """An order with this id was already written."""
 
 
-@dataclass(frozen=True)
-class Transition:
-    """Outcome of a status change: whether it was applied, and the order's status afterwards.
-
-    `changed=False` with `status == target` means the order was already there (a retry);
-    any other status means the order is elsewhere and was left alone.
-    """
-
-    changed: bool
-    status: OrderStatus
+def _table_name() -> str:
+    return OrdersEnv.load().ORDERS_TABLE_NAME
 
 
-def place_order(
+def insert_placed(
     *,
     order_id: str,
     customer_id: str,
@@ -90,7 +59,7 @@ def place_order(
         "updatedAt": created_at,
     }
     try:
-        table(TABLE_ENV).put_item(Item=order, ConditionExpression="attribute_not_exists(orderId)")
+        table(_table_name()).put_item(Item=order, ConditionExpression="attribute_not_exists(orderId)")
     except ClientError as error:
         if is_condition_failure(error):
             raise OrderExists(order_id) from error
@@ -100,27 +69,28 @@ def place_order(
 
 def get_order(order_id: str) -> dict[str, Any] | None:
     """The order record (strongly consistent: steps read what the previous step wrote)."""
-    response = table(TABLE_ENV).get_item(Key={"orderId": order_id}, ConsistentRead=True)
+    response = table(_table_name()).get_item(Key={"orderId": order_id}, ConsistentRead=True)
     return response.get("Item")
 
 
-def transition(
+def set_status(
     order_id: str,
     target: OrderStatus,
+    allowed_from: Collection[OrderStatus],
     reason: str | None = None,
     extra: dict[str, Any] | None = None,
-) -> Transition:
-    """Move the order to `target` and append to its history, only from an allowed status.
+) -> OrderStatus | None:
+    """Move the order to `target` and append to its history, only from a status in `allowed_from`.
 
     `extra` attributes are set in the same write (e.g. the confirmation message id).
+    Returns None when written; otherwise the order's status, which it keeps.
     Raises `OrderNotFound` if there is no such order.
     """
-    update = _transition_update(target, reason, extra or {})
     try:
-        table(TABLE_ENV).update_item(
+        table(_table_name()).update_item(
             Key={"orderId": order_id},
             ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            **update,
+            **_status_update(target, allowed_from, reason, extra or {}),
         )
     except ClientError as error:
         if not is_condition_failure(error):
@@ -128,18 +98,23 @@ def transition(
         current = error.response.get("Item")
         if not current:
             raise OrderNotFound(order_id) from error
-        return Transition(changed=False, status=OrderStatus(TypeDeserializer().deserialize(current["status"])))
-    return Transition(changed=True, status=target)
+        return OrderStatus(TypeDeserializer().deserialize(current["status"]))
+    return None
 
 
-def transition_write(order_id: str, target: OrderStatus, reason: str | None = None) -> dict[str, Any]:
-    """The same status change as `transition`, as one `TransactWriteItems` entry (for the
+def status_write(
+    order_id: str,
+    target: OrderStatus,
+    allowed_from: Collection[OrderStatus],
+    reason: str | None = None,
+) -> dict[str, Any]:
+    """The same status change as `set_status`, as one `TransactWriteItems` entry (for the
     DynamoDB resource's client), so it commits atomically with other writes."""
     return {
         "Update": {
-            "TableName": require_env(TABLE_ENV),
+            "TableName": _table_name(),
             "Key": {"orderId": order_id},
-            **_transition_update(target, reason, {}),
+            **_status_update(target, allowed_from, reason, {}),
         }
     }
 
@@ -150,7 +125,7 @@ def orders_created_on(day: str) -> Iterator[dict[str, Any]]:
         "IndexName": BY_CREATED_DATE_INDEX,
         "KeyConditionExpression": Key("createdDate").eq(day),
     }
-    orders = table(TABLE_ENV)
+    orders = table(_table_name())
     while True:
         page = orders.query(**query)
         yield from page.get("Items", [])
@@ -159,12 +134,17 @@ def orders_created_on(day: str) -> Iterator[dict[str, Any]]:
         query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def _transition_update(target: OrderStatus, reason: str | None, extra: dict[str, Any]) -> dict[str, Any]:
+def _status_update(
+    target: OrderStatus,
+    allowed_from: Collection[OrderStatus],
+    reason: str | None,
+    extra: dict[str, Any],
+) -> dict[str, Any]:
     at = iso_utc()
     entry: dict[str, Any] = {"status": target.value, "at": at}
     if reason:
         entry["reason"] = reason
-    previous = sorted(ALLOWED_PREVIOUS[target])
+    previous = sorted(allowed_from)
     names = {"#status": "status"}
     values: dict[str, Any] = {
         ":target": target.value,

@@ -1,5 +1,5 @@
 """The payment provider seam: a small interface, the deterministic test double behind it, and
-the provider configured from Secrets Manager."""
+the provider configured from Secrets Manager (`PAYMENT_SECRET_ARN`)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,8 @@ from typing import Protocol
 
 from aws_lambda_powertools.utilities import parameters
 
-from lambdas.shared.settings import require_env
+from lambdas.shared.plumbing.settings import PaymentsEnv
 
-SECRET_ENV = "PAYMENT_SECRET_ARN"
 DECLINED_TOKEN = "tok_declined"
 SECRET_MAX_AGE_SECONDS = 300
 
@@ -68,7 +67,7 @@ def payment_provider() -> PaymentProvider:
 
     The secret is the key itself or a JSON object `{"apiKey": "..."}`.
     """
-    secret = parameters.get_secret(require_env(SECRET_ENV), max_age=SECRET_MAX_AGE_SECONDS)
+    secret = parameters.get_secret(PaymentsEnv.load().PAYMENT_SECRET_ARN, max_age=SECRET_MAX_AGE_SECONDS)
     return TestPaymentProvider(api_key=_api_key(secret))
 
 
@@ -81,7 +80,7 @@ def _api_key(secret: str | bytes | dict) -> str:
         secret = secret.get("apiKey") or ""
     key = str(secret).strip()
     if not key:
-        raise PaymentConfigurationError(f"secret {SECRET_ENV} holds no payment provider key")
+        raise PaymentConfigurationError("secret PAYMENT_SECRET_ARN holds no payment provider key")
     return key
 
 

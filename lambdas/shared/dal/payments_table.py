@@ -9,11 +9,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from lambdas.shared.clock import iso_utc
-from lambdas.shared.dynamo import is_condition_failure, table
-from lambdas.shared.payments import Charge
-
-TABLE_ENV = "PAYMENTS_TABLE_NAME"
+from lambdas.shared.dal.dynamo import is_condition_failure, table
+from lambdas.shared.dal.payment_provider import Charge
+from lambdas.shared.plumbing.clock import iso_utc
+from lambdas.shared.plumbing.settings import PaymentsEnv
 
 
 class PaymentStatus(StrEnum):
@@ -26,8 +25,12 @@ class NothingToRefund(RuntimeError):
     """The order has no charge that could be refunded."""
 
 
+def _payments() -> Any:
+    return table(PaymentsEnv.load().PAYMENTS_TABLE_NAME)
+
+
 def get_payment(order_id: str) -> dict[str, Any] | None:
-    response = table(TABLE_ENV).get_item(Key={"orderId": order_id}, ConsistentRead=True)
+    response = _payments().get_item(Key={"orderId": order_id}, ConsistentRead=True)
     return response.get("Item")
 
 
@@ -44,7 +47,7 @@ def record_charge(order_id: str, amount: Decimal, charge: Charge) -> dict[str, A
     if charge.reason:
         item["reason"] = charge.reason
     try:
-        table(TABLE_ENV).put_item(Item=item, ConditionExpression="attribute_not_exists(orderId)")
+        _payments().put_item(Item=item, ConditionExpression="attribute_not_exists(orderId)")
     except ClientError as error:
         if not is_condition_failure(error):
             raise
@@ -55,7 +58,7 @@ def record_charge(order_id: str, amount: Decimal, charge: Charge) -> dict[str, A
 def record_refund(order_id: str, refund_id: str) -> dict[str, Any]:
     """Mark the order's charge REFUNDED with `refund_id`; a refund already recorded is kept."""
     try:
-        response = table(TABLE_ENV).update_item(
+        response = _payments().update_item(
             Key={"orderId": order_id},
             UpdateExpression="SET #status = :refunded, refundId = :refundId, refundedAt = :at",
             ConditionExpression="#status = :charged",

@@ -6,13 +6,12 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from lambdas.shared.dynamo import is_condition_failure, table
-
-TABLE_ENV = "USERS_TABLE_NAME"
+from lambdas.shared.dal.dynamo import is_condition_failure, table
+from lambdas.shared.plumbing.settings import UsersEnv
 
 
 def _users() -> Any:
-    return table(TABLE_ENV)
+    return table(UsersEnv.load().USERS_TABLE_NAME)
 
 
 def insert(item: dict[str, Any]) -> bool:

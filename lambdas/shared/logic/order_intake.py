@@ -1,4 +1,4 @@
-"""Order intake: placing an order (once per Idempotency-Key) and reading it back.
+"""Order intake: placing an order, once per Idempotency-Key.
 
 Placing an order: the customer must exist; the order is written as PLACED, then `Order Placed`
 is published on the order bus. With an Idempotency-Key the order id is derived from the key and
@@ -18,22 +18,18 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from lambdas.shared import orders, users_table
-from lambdas.shared.dynamo import from_dynamo
-from lambdas.shared.errors import BadRequest, Conflict, DomainError, NotFound
-from lambdas.shared.events import ORDER_PLACED, ORDER_SOURCE, OrderPlacedDetail
-from lambdas.shared.models import OrderCreate
-from lambdas.shared.observability import count, get_logger
-from lambdas.shared.aws_clients import client
-from lambdas.shared.orders_idempotency import idempotent_on
-from lambdas.shared.settings import require_env
+from lambdas.shared.dal import order_bus, orders_table, users_table
+from lambdas.shared.dal.dynamo import from_dynamo
+from lambdas.shared.logic.order_view import public_view
+from lambdas.shared.plumbing.errors import BadRequest, Conflict, DomainError
+from lambdas.shared.plumbing.idempotency import idempotent_on
+from lambdas.shared.plumbing.observability import count, get_logger
+from lambdas.shared.schemas.events import OrderPlacedDetail
+from lambdas.shared.schemas.requests import OrderCreate
 
-EVENT_BUS_ENV = "EVENT_BUS_NAME"
 IDEMPOTENCY_KEY_MAX_LENGTH = 128
 # Namespace of the order ids derived from (customer, Idempotency-Key).
 ORDER_ID_NAMESPACE = uuid.UUID("6f1c3f0e-8d2a-4f6b-9a57-0c4e2b8d9e31")
-# Never shown to clients: the token is only for the payment step.
-PRIVATE_ATTRIBUTES = {"paymentToken"}
 
 
 class Unprocessable(DomainError):
@@ -42,10 +38,6 @@ class Unprocessable(DomainError):
 
 class UnknownCustomer(Unprocessable):
     pass
-
-
-class EventNotPublished(RuntimeError):
-    """EventBridge did not accept the event; the client should retry with the same key."""
 
 
 def place_order(request: OrderCreate, idempotency_key: str | None, lambda_context: LambdaContext | None) -> dict:
@@ -63,18 +55,6 @@ def place_order(request: OrderCreate, idempotency_key: str | None, lambda_contex
         raise Conflict("A request with this Idempotency-Key is in progress; retry later") from error
 
 
-def get_order(order_id: str) -> dict:
-    order = orders.get_order(order_id)
-    if order is None:
-        raise NotFound(f"Order {order_id} not found")
-    return public_view(order)
-
-
-def public_view(order: dict[str, Any]) -> dict[str, Any]:
-    """The order as JSON for clients: numbers as numbers, private attributes left out."""
-    return {name: value for name, value in from_dynamo(order).items() if name not in PRIVATE_ATTRIBUTES}
-
-
 def _place(*, data: dict[str, Any]) -> dict[str, Any]:
     request = OrderCreate.model_validate(data["request"])
     key = data["idempotencyKey"]
@@ -85,7 +65,7 @@ def _place(*, data: dict[str, Any]) -> dict[str, Any]:
     order_id = str(uuid.uuid5(ORDER_ID_NAMESPACE, f"{request.customerId}\n{key}") if key else uuid.uuid4())
     get_logger().set_correlation_id(order_id)
     try:
-        order = orders.place_order(
+        order = orders_table.insert_placed(
             order_id=order_id,
             customer_id=request.customerId,
             customer_email=customer["email"],
@@ -94,9 +74,9 @@ def _place(*, data: dict[str, Any]) -> dict[str, Any]:
             payment_token=request.paymentToken,
         )
         count("OrdersPlaced")
-    except orders.OrderExists:
+    except orders_table.OrderExists:
         # Same key and customer as an earlier attempt: that attempt's order, if it matches.
-        order = orders.get_order(order_id) or {}
+        order = orders_table.get_order(order_id) or {}
         if not _same_request(order, request):
             raise Unprocessable("Idempotency-Key was already used with a different request") from None
 
@@ -117,19 +97,7 @@ def _publish_order_placed(order: dict[str, Any]) -> None:
         items=order["items"],
         timestamp=order["createdAt"],
     )
-    response = client("events").put_events(
-        Entries=[
-            {
-                "EventBusName": require_env(EVENT_BUS_ENV),
-                "Source": ORDER_SOURCE,
-                "DetailType": ORDER_PLACED,
-                "Detail": detail.to_json(),
-            }
-        ]
-    )
-    if response.get("FailedEntryCount"):
-        entry = response["Entries"][0]
-        raise EventNotPublished(f"{entry.get('ErrorCode')}: {entry.get('ErrorMessage')}")
+    order_bus.publish_order_placed(detail)
 
 
 def _same_request(order: dict[str, Any], request: OrderCreate) -> bool:

@@ -1,5 +1,5 @@
-"""Daily order reports: the aggregation and its summary for people (pure), and the reports
-table (one item per day)."""
+"""Daily order reports: the aggregation of a day's orders, and its summary for people. Pure:
+the orders come in, the report goes out (`dal/reports_table.py` stores it)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,9 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from lambdas.shared.clock import iso_utc
-from lambdas.shared.dynamo import table
-from lambdas.shared.orders import OrderStatus
+from lambdas.shared.plumbing.clock import iso_utc
+from lambdas.shared.schemas.orders import OrderStatus
 
-TABLE_ENV = "REPORTS_TABLE_NAME"
-TOPIC_ENV = "OPS_TOPIC_ARN"
 TOP_PRODUCTS = 5
 
 
@@ -67,8 +64,3 @@ def summary(report: dict[str, Any]) -> tuple[str, str]:
         *products,
     ])
     return subject, body
-
-
-def save_report(report: dict[str, Any]) -> None:
-    """Store the report under its date, replacing an earlier run for the same day."""
-    table(TABLE_ENV).put_item(Item=report)

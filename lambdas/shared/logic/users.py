@@ -5,10 +5,10 @@ from __future__ import annotations
 from uuid import uuid4
 from typing import Any
 
-from lambdas.shared import users_table
-from lambdas.shared.clock import iso_utc
-from lambdas.shared.errors import Conflict, NotFound
-from lambdas.shared.models import UserCreate, UserUpdate
+from lambdas.shared.dal import users_table
+from lambdas.shared.plumbing.clock import iso_utc
+from lambdas.shared.plumbing.errors import Conflict, NotFound
+from lambdas.shared.schemas.requests import UserCreate, UserUpdate
 
 User = dict[str, Any]
 

@@ -31,10 +31,10 @@ from aws_lambda_powertools.event_handler.exceptions import ServiceError
 from aws_lambda_powertools.logging import correlation_paths
 from pydantic import BaseModel, ValidationError
 
-from lambdas.shared import jsonutil
-from lambdas.shared.errors import BadRequest, Conflict, DomainError, NotFound
-from lambdas.shared.observability import count, get_logger, instrument
-from lambdas.shared.settings import allowed_origins
+from lambdas.shared.plumbing import jsonutil
+from lambdas.shared.plumbing.errors import BadRequest, Conflict, DomainError, NotFound
+from lambdas.shared.plumbing.observability import count, get_logger, instrument
+from lambdas.shared.plumbing.settings import ApiEnv
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -53,12 +53,12 @@ class EnvCORSConfig(CORSConfig):
     """
 
     def _current(self) -> CORSConfig:
-        origins = allowed_origins()
+        origins = ApiEnv.load().ALLOWED_ORIGINS
         if not origins:
             return _NO_ORIGIN
         return CORSConfig(
             allow_origin=origins[0],
-            extra_origins=origins[1:],
+            extra_origins=list(origins[1:]),
             allow_headers=sorted(self.allow_headers),
             max_age=self.max_age,
         )

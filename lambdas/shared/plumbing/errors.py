@@ -1,5 +1,5 @@
 """Domain errors. Their messages are safe to show to clients; the API layer maps them to status
-codes (see `lambdas.shared.api`), so domain code never deals in HTTP."""
+codes (see `lambdas.shared.plumbing.api`), so domain code never deals in HTTP."""
 
 from __future__ import annotations
 

@@ -18,9 +18,8 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from lambdas.shared.settings import require_env
+from lambdas.shared.plumbing.settings import IdempotencyEnv
 
-TABLE_ENV = "IDEMPOTENCY_TABLE_NAME"
 ONE_DAY = 24 * 60 * 60
 
 
@@ -42,7 +41,8 @@ def idempotent_on(
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)
         def run(*, data: Any, lambda_context: LambdaContext | None = None, **kwargs: Any) -> Any:
-            config, once = _bind(fn, require_env(TABLE_ENV), key_jmespath, payload_jmespath, expires_after_seconds)
+            table_name = IdempotencyEnv.load().IDEMPOTENCY_TABLE_NAME
+            config, once = _bind(fn, table_name, key_jmespath, payload_jmespath, expires_after_seconds)
             if lambda_context is not None:
                 config.register_lambda_context(lambda_context)
             return once(data=data, **kwargs)

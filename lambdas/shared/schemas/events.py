@@ -10,14 +10,14 @@ from typing import Annotated, Any, Literal
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel, SqsRecordModel
 from pydantic import BaseModel, ConfigDict, Field, Json, PlainSerializer
 
-from lambdas.shared.dynamo import from_dynamo
+from lambdas.shared.plumbing.jsonutil import decimal_to_number
 
 ORDER_SOURCE = "order.service"
 ORDER_PLACED = "Order Placed"
 
 # Amounts are Decimal in code (DynamoDB numbers) and JSON numbers on the wire: event patterns
 # such as `amount > 1000` match numbers only, never numeric strings.
-Money = Annotated[Decimal, PlainSerializer(from_dynamo, return_type=int | float, when_used="json")]
+Money = Annotated[Decimal, PlainSerializer(decimal_to_number, return_type=int | float, when_used="json")]
 
 
 class LineItem(BaseModel):
