@@ -138,6 +138,20 @@ def _library_debug(line: str) -> bool:
         marker in line for marker in _CHATTY_LOGGERS)
 
 
+def _take_live_worker(idle: list[Worker]) -> tuple[Worker | None, list[Worker]]:
+    """The most recently used idle worker that is still running, and the dead ones passed over.
+
+    An idle environment can die (killed, out of memory); Lambda never hands a request to one,
+    so neither do we: the invocation gets the next live worker, or a cold start."""
+    dead = []
+    while idle:
+        worker = idle.pop()
+        if worker.process.poll() is None:
+            return worker, dead
+        dead.append(worker)
+    return None, dead
+
+
 class LambdaExecutor:
     def __init__(self, *, endpoint_url: str, region: str, account_id: str, telemetry: Telemetry,
                  default_concurrency: int = 10, console: Callable[[str], None] | None = print,
@@ -252,6 +266,7 @@ class LambdaExecutor:
         pool = self._pool(spec)
         dimensions = {"FunctionName": spec.name}
         with pool.lock:
+            dead: list[Worker] = []
             if pool.in_flight >= self.limit(spec):
                 pool.throttles += 1
                 throttled = True
@@ -260,9 +275,13 @@ class LambdaExecutor:
                 pool.in_flight += 1
                 pool.invocations += 1
                 concurrent = pool.in_flight
-                worker = pool.idle.pop() if pool.idle else None
+                worker, dead = _take_live_worker(pool.idle)
                 if worker is None:
                     pool.cold_starts += 1
+        for gone in dead:  # died while idle: cleaned up, never handed a request
+            log.info("worker %s of %s exited while idle (status %s); replacing it", gone.pid,
+                     spec.name, gone.process.returncode)
+            gone.kill()
         if throttled:
             self.telemetry.metric("AWS/Lambda", "Throttles", 1, "Count", dimensions)
             reason = ("ReservedFunctionConcurrentInvocationLimitExceeded"
