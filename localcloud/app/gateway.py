@@ -16,7 +16,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from localcloud.core.http import GatewayRequest, HttpResponse, RouteTable, json_response
+from localcloud.core.http import (HTTP_METHODS, GatewayRequest, HttpResponse, RouteTable,
+                                  json_response)
 
 log = logging.getLogger("localcloud.gateway")
 
@@ -73,6 +74,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_GET
 
+    def __getattr__(self, name: str) -> Any:
+        # Any other verb (TRACE, PROPFIND, ...): the stdlib would answer an HTML 501 page;
+        # a route may still claim it (a REST API stage answers MISSING_ROUTE), else JSON 405.
+        if name.startswith("do_"):
+            return self._route
+        raise AttributeError(name)
+
     def _read_body(self) -> bytes:
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
             chunks = []
@@ -98,6 +106,11 @@ class _Handler(BaseHTTPRequestHandler):
             if found is not None:
                 route, params = found
                 return self._send(route.handle(request, params))
+            if self.command not in HTTP_METHODS:
+                return self._send(json_response(405, {
+                    "__type": "MethodNotAllowedException",
+                    "message": f"Method {self.command} is not supported"},
+                    headers=[("Allow", ", ".join(sorted(HTTP_METHODS)))]))
             response = self._forward(request.body)
             if response.status < 300:
                 for watcher in routes.watchers(request):

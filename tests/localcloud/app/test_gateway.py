@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -61,6 +63,29 @@ def test_rest_api_requests_reach_the_function(outputs):
         body = json.loads(response.read())
     assert body["event"]["httpMethod"] == "GET"
     assert body["event"]["path"] == "/items"
+
+
+def _raw(url: str, method: str) -> tuple[int, str, bytes]:
+    """One request with any verb: (status, Content-Type, body)."""
+    split = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(split.hostname, split.port, timeout=30)
+    try:
+        connection.request(method, split.path or "/")
+        response = connection.getresponse()
+        return response.status, response.getheader("Content-Type"), response.read()
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("method", ["TRACE", "PROPFIND", "BREW"])
+def test_unknown_methods_answer_like_api_gateway_never_an_html_page(outputs, endpoint, method):
+    status, content_type, body = _raw(f"{outputs['apiUrl']}/items", method)
+    assert (status, content_type) == (403, "application/json")
+    assert json.loads(body) == {"message": "Missing Authentication Token"}
+
+    status, content_type, body = _raw(f"{endpoint}/", method)
+    assert (status, content_type) == (405, "application/json")
+    assert json.loads(body)["message"] == f"Method {method} is not supported"
 
 
 def test_put_events_is_answered_by_the_router(aws):
