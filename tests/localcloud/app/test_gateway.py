@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -13,11 +14,13 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 
 import pytest
 
 from localcloud.services.sns.protocol import publications_from_query
 from tests.localcloud.paths import FIXTURE_APP, REPO_ROOT
+from tests.waiting import wait_for
 
 AWS_CLI = os.path.join(os.path.dirname(sys.executable), "aws")
 
@@ -172,38 +175,72 @@ def _alive(pid: int) -> bool:
         return handle.read().split(")")[-1].split()[0] != "Z"
 
 
-def test_up_serves_until_sigterm_and_leaves_no_process_behind(tmp_path):
+@contextlib.contextmanager
+def _running_up(state_dir, **popen: object) -> Iterator[tuple[subprocess.Popen, str]]:
+    """`python -m localcloud up` on the fixture program, once it is ready: (process, endpoint);
+    killed on the way out if a test left it running."""
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "localcloud", "up", "--project-dir", FIXTURE_APP,
-         "--port", str(port), "--state-dir", str(tmp_path), "--quiet", "--time-scale", "60"],
+         "--port", str(port), "--state-dir", str(state_dir), "--quiet", "--time-scale", "60"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        cwd=REPO_ROOT)
+        cwd=REPO_ROOT, **popen)
+    endpoint = f"http://localhost:{port}"
     try:
-        endpoint = f"http://localhost:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if _get(f"{endpoint}/_localcloud/health")[1]["status"] == "ready":
-                    break
-            except OSError:
-                pass
-            assert process.poll() is None, process.stdout.read()
-            time.sleep(0.2)
-        request = urllib.request.Request(
-            f"{endpoint}/2015-03-31/functions/fixture-echo/invocations", data=b"{}",
-            method="POST")
+        wait_for(lambda: _ready(process, endpoint), 60, what="the local cloud to be ready")
+        yield process, endpoint
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+
+def _ready(process: subprocess.Popen, endpoint: str) -> bool:
+    if process.poll() is not None:
+        raise AssertionError(process.stdout.read())
+    try:
+        return _get(f"{endpoint}/_localcloud/health")[1]["status"] == "ready"
+    except OSError:
+        return False
+
+
+def _stop_with(process: subprocess.Popen, signum: int) -> str:
+    """Send `signum`, wait for the exit and return everything the process printed."""
+    process.send_signal(signum)
+    output, _ = process.communicate(timeout=30)
+    return output
+
+
+def _invoke_url(endpoint: str, function: str) -> str:
+    return f"{endpoint}/2015-03-31/functions/{function}/invocations"
+
+
+def test_up_serves_until_sigterm_and_leaves_no_process_behind(tmp_path):
+    with _running_up(tmp_path) as (process, endpoint):
+        request = urllib.request.Request(_invoke_url(endpoint, "fixture-echo"), data=b"{}",
+                                         method="POST")
         with urllib.request.urlopen(request, timeout=30) as response:
             assert response.status == 200
         pids = _get(f"{endpoint}/_localcloud/status")[1]["pids"]
         assert pids["moto"] and pids["workers"]
-        process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
+        output = _stop_with(process, signal.SIGTERM)
     assert process.returncode == 0, output
     assert "Resources:" in output and "apiUrl" in output and "Ready in" in output
     time.sleep(0.5)
     leftovers = [pid for pid in [pids["moto"], *pids["workers"]] if _alive(pid)]
     assert leftovers == []
+
+
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def test_up_in_the_background_stops_on_sigint(tmp_path):
+    # A shell's background job (`make up &`) starts with SIGINT ignored: Python then never
+    # raises KeyboardInterrupt, so only an explicit handler makes `kill -INT` work.
+    with _running_up(tmp_path, preexec_fn=_ignore_sigint) as (process, endpoint):
+        moto = _get(f"{endpoint}/_localcloud/status")[1]["pids"]["moto"]
+        output = _stop_with(process, signal.SIGINT)
+    assert process.returncode == 0, output
+    assert "Stopping the local cloud..." in output and "Traceback" not in output
+    wait_for(lambda: not _alive(moto), 10, what="moto to exit")
