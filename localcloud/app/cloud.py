@@ -46,6 +46,11 @@ from .gateway import Gateway
 
 log = logging.getLogger("localcloud")
 
+# On stop, running invocations get this long to finish, and their responses a little longer to
+# be written; everything else (parts, workers, moto) stops in well under a second after that.
+DRAIN_SECONDS = 2.0
+RESPONSE_SECONDS = 0.3
+
 
 class LocalCloud:
     def __init__(self, project_dir: str, *, stack: str = "local", port: int = 4566,
@@ -133,8 +138,19 @@ class LocalCloud:
             return
         self._stopped = True
         self.ready = False
+        # Under load: refuse new invocations at once, stop the parts that start work (pollers,
+        # schedules, routers...) while the running invocations finish, wait for those and for
+        # their responses to be written (bounded), and only then kill the workers and moto.
+        deadline = time.monotonic() + DRAIN_SECONDS
+        self.executor.begin_drain()
         # Every part is stopped, started or not (a part's stop is safe before its start).
         for part in reversed(self.parts):
+            if part is self.lambda_:
+                if not self.executor.drain(deadline):
+                    log.warning("stopping with %d invocations still running",
+                                self.executor.in_flight())
+                if self.gateway is not None:
+                    self.gateway.drain(deadline + RESPONSE_SECONDS)
             try:
                 part.stop()
             except Exception:

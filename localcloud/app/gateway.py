@@ -12,6 +12,7 @@ import http.client
 import logging
 import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
@@ -35,6 +36,8 @@ class _Server(ThreadingHTTPServer):
         self.routes = routes
         self.upstream = upstream
         self.local = threading.local()
+        self.active = 0  # requests being answered (kept-alive idle connections not counted)
+        self.active_lock = threading.Lock()
         super().__init__(address, handler)
 
     def get_request(self):
@@ -55,6 +58,13 @@ class Gateway:
 
     def start(self) -> None:
         self.thread.start()
+
+    def drain(self, deadline: float) -> bool:
+        """Wait (until `deadline`, monotonic) for the requests being answered to be written;
+        True if none is left. The server keeps listening: running functions still call AWS."""
+        while self.server.active and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return not self.server.active
 
     def stop(self) -> None:
         self.server.shutdown()
@@ -96,6 +106,15 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def _route(self) -> None:
+        with self.server.active_lock:
+            self.server.active += 1
+        try:
+            self._answer()
+        finally:
+            with self.server.active_lock:
+                self.server.active -= 1
+
+    def _answer(self) -> None:
         split = urlsplit(self.path)
         request = GatewayRequest(method=self.command, path=split.path, query=split.query,
                                  headers=list(self.headers.items()), body=self._read_body(),

@@ -171,6 +171,7 @@ class LambdaExecutor:
         self.pools: dict[str, _Pool] = {}
         self.pools_lock = threading.Lock()
         self.stopped = False
+        self.draining = False  # stopping: new invocations refused, running ones finish
 
     # -- environment -----------------------------------------------------------------------
 
@@ -255,7 +256,7 @@ class LambdaExecutor:
     def invoke(self, spec: FunctionSpec, payload: bytes, *, qualifier: str | None = None,
                request_id: str | None = None) -> InvokeResult:
         """A synchronous invocation (RequestResponse) of `spec`."""
-        if self.stopped:
+        if self.stopped or self.draining:
             return api_error(503, "ServiceException", "the local cloud is stopping")
         version = qualifier if qualifier and qualifier.isdigit() else "$LATEST"
         try:
@@ -395,6 +396,23 @@ class LambdaExecutor:
 
     def worker_pids(self) -> list[int]:
         return sorted(pid for s in self.stats().values() for pid in s["worker_pids"])
+
+    def begin_drain(self) -> None:
+        """Refuse new invocations (503) from now on; the running ones carry on."""
+        self.draining = True
+
+    def in_flight(self) -> int:
+        with self.pools_lock:
+            pools = list(self.pools.values())
+        return sum(pool.in_flight for pool in pools)
+
+    def drain(self, deadline: float) -> bool:
+        """Refuse new invocations and wait (until `deadline`, monotonic) for the running ones
+        to return; True if none is left."""
+        self.begin_drain()
+        while self.in_flight() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return not self.in_flight()
 
     def stop(self) -> None:
         self.stopped = True

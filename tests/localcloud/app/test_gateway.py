@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -244,3 +245,35 @@ def test_up_in_the_background_stops_on_sigint(tmp_path):
     assert process.returncode == 0, output
     assert "Stopping the local cloud..." in output and "Traceback" not in output
     wait_for(lambda: not _alive(moto), 10, what="moto to exit")
+
+
+def test_shutdown_under_load_lets_running_invocations_finish(tmp_path):
+    results: list[tuple[int, dict]] = []
+
+    def client(index: int) -> None:
+        request = urllib.request.Request(_invoke_url(endpoint, "fixture-echo"), method="POST",
+                                         data=json.dumps({"sleep": 1.0, "client": index}).encode())
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                results.append((response.status, json.loads(response.read())))
+        except urllib.error.HTTPError as error:
+            results.append((error.code, {"error": error.read().decode()}))
+        except OSError as error:
+            results.append((0, {"error": str(error)}))
+
+    with _running_up(tmp_path) as (process, endpoint):
+        clients = [threading.Thread(target=client, args=(i,)) for i in range(4)]
+        for thread in clients:
+            thread.start()
+        wait_for(lambda: _get(f"{endpoint}/_localcloud/status")[1]["functions"]
+                 .get("fixture-echo", {}).get("in_flight") == 4, 30,
+                 what="four invocations in flight")
+        stopping = time.monotonic()
+        output = _stop_with(process, signal.SIGTERM)
+        print(f"stopped {time.monotonic() - stopping:.2f} s after SIGTERM")  # reported, not asserted
+        for thread in clients:
+            thread.join(30)
+    assert process.returncode == 0, output
+    assert "Traceback" not in output, output
+    assert sorted((status, body.get("event", {}).get("client")) for status, body in results) == [
+        (200, 0), (200, 1), (200, 2), (200, 3)], results
