@@ -143,18 +143,20 @@ class LocalCloud:
         # their responses to be written (bounded), and only then kill the workers and moto.
         deadline = time.monotonic() + DRAIN_SECONDS
         self.executor.begin_drain()
-        # Every part is stopped, started or not (a part's stop is safe before its start).
-        for part in reversed(self.parts):
-            if part is self.lambda_:
-                if not self.executor.drain(deadline):
-                    log.warning("stopping with %d invocations still running",
-                                self.executor.in_flight())
-                if self.gateway is not None:
-                    self.gateway.drain(deadline + RESPONSE_SECONDS)
-            try:
-                part.stop()
-            except Exception:
-                log.exception("stopping %s failed", type(part).__name__)
+        # Every part is stopped, started or not (a part's stop is safe before its start). The
+        # others stop on their own thread: one may wait for an invocation it is running (an
+        # SQS poller), which only returns when the drain ends and Lambda kills the workers.
+        others = threading.Thread(
+            target=self._stop_parts, name="stop-parts", daemon=True,
+            args=([part for part in reversed(self.parts) if part is not self.lambda_],))
+        others.start()
+        if not self.executor.drain(deadline):
+            log.warning("stopping with %d invocations still running", self.executor.in_flight())
+        if self.gateway is not None:
+            self.gateway.drain(deadline + RESPONSE_SECONDS)
+        others.join(max(0.0, deadline - time.monotonic()))
+        self._stop_parts([self.lambda_])
+        others.join(RESPONSE_SECONDS)
         try:
             self.telemetry.stop()
         except Exception:  # moto may already be gone when stopping after a failure
@@ -166,6 +168,14 @@ class LocalCloud:
             atexit.unregister(self.stop)
         except Exception:
             pass
+
+    @staticmethod
+    def _stop_parts(parts: list[Part]) -> None:
+        for part in parts:
+            try:
+                part.stop()
+            except Exception:
+                log.exception("stopping %s failed", type(part).__name__)
 
     # -- Cloud --------------------------------------------------------------------------------
 
