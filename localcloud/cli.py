@@ -1,4 +1,9 @@
-"""`python -m localcloud up | fire | status`."""
+"""`python -m localcloud up | fire | status`: the command line of the local cloud.
+
+`up` serves until SIGINT, SIGTERM or SIGHUP; `fire` and `status` talk to a running local cloud
+at --endpoint-url, else $AWS_ENDPOINT_URL, else localhost:--port, and report a bad argument or
+an unreachable endpoint in one line (exit code non-zero), never a traceback.
+"""
 
 from __future__ import annotations
 
@@ -35,11 +40,41 @@ def _parser() -> argparse.ArgumentParser:
     fire = commands.add_parser("fire", help="fire a scheduled rule of a running local cloud now")
     fire.add_argument("rule")
     fire.add_argument("--input", default=None, help="JSON object delivered as the event's detail")
-    fire.add_argument("--port", type=int, default=4566)
+    _endpoint_options(fire)
 
     status = commands.add_parser("status", help="show what a running local cloud serves")
-    status.add_argument("--port", type=int, default=4566)
+    _endpoint_options(status)
     return parser
+
+
+def _endpoint_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--endpoint-url", default=None,
+                         help="the running local cloud (default: $AWS_ENDPOINT_URL, else "
+                              "http://localhost:<port>)")
+    command.add_argument("--port", type=int, default=4566)
+
+
+def endpoint_url(args: argparse.Namespace) -> str:
+    """--endpoint-url, else AWS_ENDPOINT_URL (as every AWS client reads it), else --port."""
+    url = args.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or \
+        f"http://localhost:{args.port}"
+    return url.rstrip("/")
+
+
+def _fire_body(text: str | None) -> dict:
+    if text is None:
+        return {}
+    try:
+        detail = json.loads(text)
+    except ValueError as error:
+        raise _UsageError(f"--input is not valid JSON: {error}") from None
+    if not isinstance(detail, dict):
+        raise _UsageError(f"--input must be a JSON object (got {type(detail).__name__})")
+    return {"input": detail}
+
+
+class _UsageError(Exception):
+    """A bad argument: reported in one line, exit code 2."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,14 +82,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "up":
         return up(args)
     if args.command == "fire":
-        body = {"input": json.loads(args.input)} if args.input else {}
-        return _admin(args.port, f"/_localcloud/schedules/{args.rule}/fire", body)
-    return _admin(args.port, "/_localcloud/status", None)
+        try:
+            body = _fire_body(args.input)
+        except _UsageError as error:
+            print(f"localcloud fire: {error}", file=sys.stderr)
+            return 2
+        return _admin(endpoint_url(args), f"/_localcloud/schedules/{args.rule}/fire", body)
+    return _admin(endpoint_url(args), "/_localcloud/status", None)
 
 
-def _admin(port: int, path: str, body: dict | None) -> int:
+def _admin(endpoint: str, path: str, body: dict | None) -> int:
     request = urllib.request.Request(
-        f"http://localhost:{port}{path}", method="GET" if body is None else "POST",
+        f"{endpoint}{path}", method="GET" if body is None else "POST",
         data=None if body is None else json.dumps(body).encode(),
         headers={"Content-Type": "application/json"})
     try:
@@ -63,8 +102,9 @@ def _admin(port: int, path: str, body: dict | None) -> int:
             return 0
     except urllib.error.HTTPError as error:
         print(f"error {error.code}: {error.read().decode()}", file=sys.stderr)
-    except OSError as error:
-        print(f"no local cloud answers on port {port}: {error}", file=sys.stderr)
+    except (OSError, ValueError) as error:  # unreachable, or not a local cloud's answer
+        reason = getattr(error, "reason", error)
+        print(f"no local cloud answers at {endpoint}: {reason}", file=sys.stderr)
     return 1
 
 
@@ -73,15 +113,25 @@ def up(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=args.log_level.upper(), format="%(name)s: %(message)s")
     stop = threading.Event()
-    # SIGTERM and SIGHUP end the run like Ctrl-C, so the cleanup below always runs.
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, lambda *_: stop.set())
+    # SIGTERM, SIGHUP and SIGINT all end the run, so the cleanup below always runs. SIGINT is
+    # handled explicitly: a background job (`make up &`) inherits it as ignored, and Python
+    # then never raises KeyboardInterrupt, so `kill -INT` would do nothing.
+    serving = threading.Event()
+
+    def _stop(*_: object) -> None:
+        stop.set()
+        if not serving.is_set():  # still deploying: abort the start (the cleanup still runs)
+            raise KeyboardInterrupt
+
+    for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        signal.signal(signum, _stop)
     cloud = LocalCloud(args.project_dir, stack=args.stack, port=args.port,
                        time_scale=args.time_scale, state_dir=args.state_dir,
                        default_concurrency=args.concurrency, idle_timeout=args.idle_timeout,
                        console=None if args.quiet else _console)
     try:
         cloud.start()
+        serving.set()
         print(cloud.summary(), flush=True)
         print("Serving; Ctrl-C to stop.", flush=True)
         while not stop.wait(0.5):

@@ -46,6 +46,11 @@ from .gateway import Gateway
 
 log = logging.getLogger("localcloud")
 
+# On stop, running invocations get this long to finish, and their responses a little longer to
+# be written; everything else (parts, workers, moto) stops in well under a second after that.
+DRAIN_SECONDS = 2.0
+RESPONSE_SECONDS = 0.3
+
 
 class LocalCloud:
     def __init__(self, project_dir: str, *, stack: str = "local", port: int = 4566,
@@ -133,12 +138,25 @@ class LocalCloud:
             return
         self._stopped = True
         self.ready = False
-        # Every part is stopped, started or not (a part's stop is safe before its start).
-        for part in reversed(self.parts):
-            try:
-                part.stop()
-            except Exception:
-                log.exception("stopping %s failed", type(part).__name__)
+        # Under load: refuse new invocations at once, stop the parts that start work (pollers,
+        # schedules, routers...) while the running invocations finish, wait for those and for
+        # their responses to be written (bounded), and only then kill the workers and moto.
+        deadline = time.monotonic() + DRAIN_SECONDS
+        self.executor.begin_drain()
+        # Every part is stopped, started or not (a part's stop is safe before its start). The
+        # others stop on their own thread: one may wait for an invocation it is running (an
+        # SQS poller), which only returns when the drain ends and Lambda kills the workers.
+        others = threading.Thread(
+            target=self._stop_parts, name="stop-parts", daemon=True,
+            args=([part for part in reversed(self.parts) if part is not self.lambda_],))
+        others.start()
+        if not self.executor.drain(deadline):
+            log.warning("stopping with %d invocations still running", self.executor.in_flight())
+        if self.gateway is not None:
+            self.gateway.drain(deadline + RESPONSE_SECONDS)
+        others.join(max(0.0, deadline - time.monotonic()))
+        self._stop_parts([self.lambda_])
+        others.join(RESPONSE_SECONDS)
         try:
             self.telemetry.stop()
         except Exception:  # moto may already be gone when stopping after a failure
@@ -150,6 +168,14 @@ class LocalCloud:
             atexit.unregister(self.stop)
         except Exception:
             pass
+
+    @staticmethod
+    def _stop_parts(parts: list[Part]) -> None:
+        for part in parts:
+            try:
+                part.stop()
+            except Exception:
+                log.exception("stopping %s failed", type(part).__name__)
 
     # -- Cloud --------------------------------------------------------------------------------
 

@@ -12,11 +12,13 @@ import http.client
 import logging
 import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from localcloud.core.http import GatewayRequest, HttpResponse, RouteTable, json_response
+from localcloud.core.http import (HTTP_METHODS, GatewayRequest, HttpResponse, RouteTable,
+                                  json_response)
 
 log = logging.getLogger("localcloud.gateway")
 
@@ -34,6 +36,8 @@ class _Server(ThreadingHTTPServer):
         self.routes = routes
         self.upstream = upstream
         self.local = threading.local()
+        self.active = 0  # requests being answered (kept-alive idle connections not counted)
+        self.active_lock = threading.Lock()
         super().__init__(address, handler)
 
     def get_request(self):
@@ -55,6 +59,13 @@ class Gateway:
     def start(self) -> None:
         self.thread.start()
 
+    def drain(self, deadline: float) -> bool:
+        """Wait (until `deadline`, monotonic) for the requests being answered to be written;
+        True if none is left. The server keeps listening: running functions still call AWS."""
+        while self.server.active and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return not self.server.active
+
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
@@ -73,6 +84,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_GET
 
+    def __getattr__(self, name: str) -> Any:
+        # Any other verb (TRACE, PROPFIND, ...): the stdlib would answer an HTML 501 page;
+        # a route may still claim it (a REST API stage answers MISSING_ROUTE), else JSON 405.
+        if name.startswith("do_"):
+            return self._route
+        raise AttributeError(name)
+
     def _read_body(self) -> bytes:
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
             chunks = []
@@ -88,6 +106,15 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def _route(self) -> None:
+        with self.server.active_lock:
+            self.server.active += 1
+        try:
+            self._answer()
+        finally:
+            with self.server.active_lock:
+                self.server.active -= 1
+
+    def _answer(self) -> None:
         split = urlsplit(self.path)
         request = GatewayRequest(method=self.command, path=split.path, query=split.query,
                                  headers=list(self.headers.items()), body=self._read_body(),
@@ -98,6 +125,11 @@ class _Handler(BaseHTTPRequestHandler):
             if found is not None:
                 route, params = found
                 return self._send(route.handle(request, params))
+            if self.command not in HTTP_METHODS:
+                return self._send(json_response(405, {
+                    "__type": "MethodNotAllowedException",
+                    "message": f"Method {self.command} is not supported"},
+                    headers=[("Allow", ", ".join(sorted(HTTP_METHODS)))]))
             response = self._forward(request.body)
             if response.status < 300:
                 for watcher in routes.watchers(request):

@@ -38,6 +38,11 @@ class HttpResponse:
     body: bytes = b""
 
 
+# The verbs API Gateway's `ANY` covers and AWS's endpoints (and moto) answer; any other verb
+# is never forwarded.
+HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
 def json_response(status: int, payload: Any, headers: list[tuple[str, str]] = ()) -> HttpResponse:
     return HttpResponse(status, [("Content-Type", "application/json"), *headers],
                         json.dumps(payload).encode())

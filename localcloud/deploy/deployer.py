@@ -109,7 +109,7 @@ def deploy(project_dir: str, stack: str, *, endpoint_url: str, state_dir: str) -
             return clients[service]
 
     ctx = Context(aws=aws, region=region, account_id=ACCOUNT_ID, endpoint_url=endpoint_url,
-                  state_dir=state_dir, project_dir=project_dir)
+                  state_dir=state_dir, project_dir=project_dir, project=project, stack=stack)
     provider = LocalProvider(ctx)
 
     os.chdir(project_dir)

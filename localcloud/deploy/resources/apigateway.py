@@ -1,10 +1,21 @@
-"""API Gateway REST APIs: definitions are stored in moto; the local REST API server serves them."""
+"""API Gateway REST APIs: definitions are stored in moto; the local REST API server serves them.
+
+A REST API's id is derived from the stack and its logical name (10 lowercase alphanumerics, like
+AWS's), so it is the same on every `up` of the same stack.
+"""
 
 from __future__ import annotations
 
 import json
 
 from .base import Context, as_int, drop_none, physical_name
+
+
+CUSTOM_ID_TAG = "_custom_id_"  # moto.utilities.id_generator.TAG_KEY_CUSTOM_ID
+
+
+def _api_arn(ctx: Context, api_id: str) -> str:
+    return f"arn:aws:apigateway:{ctx.region}::/restapis/{api_id}"
 
 
 def _str_map(value: dict | None) -> dict | None:
@@ -38,7 +49,11 @@ def rest_api(ctx: Context, name: str, inputs: dict):
             # pulumi-aws 7 takes one type as a string, older versions a list
             "endpointConfiguration": {"types": [endpoint["types"]] if isinstance(
                 endpoint["types"], str) else endpoint["types"]} if endpoint.get("types") else None,
-            "policy": inputs.get("policy"), "tags": _str_map(inputs.get("tags")),
+            "policy": inputs.get("policy"),
+            # moto takes an API's id from this tag: derived from the stack and logical name,
+            # it is the same after every restart, so saved ApiUrls keep working (moto's server
+            # has no UntagResource for API Gateway: the tag stays visible in get-rest-api)
+            "tags": {**(_str_map(inputs.get("tags")) or {}), CUSTOM_ID_TAG: ctx.stable_id(name)},
         }))
     api_id = created["id"]
     root_id = next(item["id"] for item in apigw.get_resources(restApiId=api_id)["items"]
@@ -48,7 +63,7 @@ def rest_api(ctx: Context, name: str, inputs: dict):
     return api_id, {
         "name": api_name, "rootResourceId": root_id,
         "executionArn": ctx.arn("execute-api", api_id),
-        "arn": f"arn:aws:apigateway:{ctx.region}::/restapis/{api_id}",
+        "arn": _api_arn(ctx, api_id),
         "createdDate": created["createdDate"].isoformat(),
     }
 

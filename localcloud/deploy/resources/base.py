@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from dataclasses import dataclass, field
@@ -9,6 +10,7 @@ from typing import Any, Callable
 
 from localcloud.core.registry import Registry
 
+_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
 
 Handler = Callable[["Context", str, dict], "tuple[str, dict]"]
@@ -24,6 +26,8 @@ class Context:
     endpoint_url: str
     state_dir: str
     project_dir: str
+    project: str = ""  # the Pulumi project and stack: stable ids are derived from them
+    stack: str = ""
     registry: Registry = field(default_factory=Registry)
     notes: list[str] = field(default_factory=list)  # shown in the start-up summary
     local_layers: dict[str, str] = field(default_factory=dict)  # layer version ARN -> dir
@@ -34,6 +38,17 @@ class Context:
         with self.lock:
             if text not in self.notes:
                 self.notes.append(text)
+
+    def stable_id(self, logical: str, length: int = 10) -> str:
+        """An id in AWS's lowercase alphanumeric shape, the same on every deployment of this
+        stack (a saved URL keeps working after a restart), different across stacks and names."""
+        digest = int.from_bytes(hashlib.sha256(
+            f"{self.project}/{self.stack}/{logical}".encode()).digest(), "big")
+        chars = []
+        for _ in range(length):
+            digest, index = divmod(digest, 36)
+            chars.append(_BASE36[index])
+        return "".join(chars)
 
     def arn(self, service: str, resource: str, *, region: bool = True) -> str:
         return f"arn:aws:{service}:{self.region if region else ''}:{self.account_id}:{resource}"

@@ -19,6 +19,7 @@ from jsonschema import Draft4Validator
 from referencing import Registry, Resource as SchemaResource
 from referencing.jsonschema import DRAFT4
 
+from localcloud.core.http import HTTP_METHODS
 from localcloud.core.pagination import all_items
 
 from .router import Router
@@ -48,8 +49,11 @@ class Resource:
     methods: dict[str, Method] = field(default_factory=dict)
 
     def method(self, http_method: str) -> Method | None:
-        """The method for a verb; `ANY` catches the verbs that have no method of their own."""
-        return self.methods.get(http_method.upper()) or self.methods.get("ANY")
+        """The method for a verb; `ANY` catches the standard verbs that have no method of their
+        own (never TRACE or an unknown verb: those are a missing route, as on AWS)."""
+        verb = http_method.upper()
+        return self.methods.get(verb) or (
+            self.methods.get("ANY") if verb in HTTP_METHODS else None)
 
 
 @dataclass(frozen=True)

@@ -138,6 +138,20 @@ def _library_debug(line: str) -> bool:
         marker in line for marker in _CHATTY_LOGGERS)
 
 
+def _take_live_worker(idle: list[Worker]) -> tuple[Worker | None, list[Worker]]:
+    """The most recently used idle worker that is still running, and the dead ones passed over.
+
+    An idle environment can die (killed, out of memory); Lambda never hands a request to one,
+    so neither do we: the invocation gets the next live worker, or a cold start."""
+    dead = []
+    while idle:
+        worker = idle.pop()
+        if worker.process.poll() is None:
+            return worker, dead
+        dead.append(worker)
+    return None, dead
+
+
 class LambdaExecutor:
     def __init__(self, *, endpoint_url: str, region: str, account_id: str, telemetry: Telemetry,
                  default_concurrency: int = 10, console: Callable[[str], None] | None = print,
@@ -157,6 +171,7 @@ class LambdaExecutor:
         self.pools: dict[str, _Pool] = {}
         self.pools_lock = threading.Lock()
         self.stopped = False
+        self.draining = False  # stopping: new invocations refused, running ones finish
 
     # -- environment -----------------------------------------------------------------------
 
@@ -241,7 +256,7 @@ class LambdaExecutor:
     def invoke(self, spec: FunctionSpec, payload: bytes, *, qualifier: str | None = None,
                request_id: str | None = None) -> InvokeResult:
         """A synchronous invocation (RequestResponse) of `spec`."""
-        if self.stopped:
+        if self.stopped or self.draining:
             return api_error(503, "ServiceException", "the local cloud is stopping")
         version = qualifier if qualifier and qualifier.isdigit() else "$LATEST"
         try:
@@ -252,6 +267,7 @@ class LambdaExecutor:
         pool = self._pool(spec)
         dimensions = {"FunctionName": spec.name}
         with pool.lock:
+            dead: list[Worker] = []
             if pool.in_flight >= self.limit(spec):
                 pool.throttles += 1
                 throttled = True
@@ -260,9 +276,13 @@ class LambdaExecutor:
                 pool.in_flight += 1
                 pool.invocations += 1
                 concurrent = pool.in_flight
-                worker = pool.idle.pop() if pool.idle else None
+                worker, dead = _take_live_worker(pool.idle)
                 if worker is None:
                     pool.cold_starts += 1
+        for gone in dead:  # died while idle: cleaned up, never handed a request
+            log.info("worker %s of %s exited while idle (status %s); replacing it", gone.pid,
+                     spec.name, gone.process.returncode)
+            gone.kill()
         if throttled:
             self.telemetry.metric("AWS/Lambda", "Throttles", 1, "Count", dimensions)
             reason = ("ReservedFunctionConcurrentInvocationLimitExceeded"
@@ -376,6 +396,23 @@ class LambdaExecutor:
 
     def worker_pids(self) -> list[int]:
         return sorted(pid for s in self.stats().values() for pid in s["worker_pids"])
+
+    def begin_drain(self) -> None:
+        """Refuse new invocations (503) from now on; the running ones carry on."""
+        self.draining = True
+
+    def in_flight(self) -> int:
+        with self.pools_lock:
+            pools = list(self.pools.values())
+        return sum(pool.in_flight for pool in pools)
+
+    def drain(self, deadline: float) -> bool:
+        """Refuse new invocations and wait (until `deadline`, monotonic) for the running ones
+        to return; True if none is left."""
+        self.begin_drain()
+        while self.in_flight() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return not self.in_flight()
 
     def stop(self) -> None:
         self.stopped = True

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 
 import pytest
 
 from localcloud.services.sns.protocol import publications_from_query
 from tests.localcloud.paths import FIXTURE_APP, REPO_ROOT
+from tests.waiting import wait_for
 
 AWS_CLI = os.path.join(os.path.dirname(sys.executable), "aws")
 
@@ -61,6 +67,52 @@ def test_rest_api_requests_reach_the_function(outputs):
         body = json.loads(response.read())
     assert body["event"]["httpMethod"] == "GET"
     assert body["event"]["path"] == "/items"
+
+
+def _raw(url: str, method: str) -> tuple[int, str, bytes]:
+    """One request with any verb: (status, Content-Type, body)."""
+    split = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(split.hostname, split.port, timeout=30)
+    try:
+        connection.request(method, split.path or "/")
+        response = connection.getresponse()
+        return response.status, response.getheader("Content-Type"), response.read()
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("method", ["TRACE", "PROPFIND", "BREW"])
+def test_unknown_methods_answer_like_api_gateway_never_an_html_page(outputs, endpoint, method):
+    status, content_type, body = _raw(f"{outputs['apiUrl']}/items", method)
+    assert (status, content_type) == (403, "application/json")
+    assert json.loads(body) == {"message": "Missing Authentication Token"}
+
+    status, content_type, body = _raw(f"{endpoint}/", method)
+    assert (status, content_type) == (405, "application/json")
+    assert json.loads(body)["message"] == f"Method {method} is not supported"
+
+
+def test_percent_encoded_path_ids_reach_the_function_decoded(aws, endpoint, outputs):
+    # An API added at run time, like a user would with the AWS CLI: /things/{thingId} -> echo.
+    apigw = aws("apigateway")
+    api = apigw.create_rest_api(name="encoded-ids")
+    things = apigw.create_resource(restApiId=api["id"], parentId=api["rootResourceId"],
+                                   pathPart="things")["id"]
+    thing = apigw.create_resource(restApiId=api["id"], parentId=things,
+                                  pathPart="{thingId}")["id"]
+    apigw.put_method(restApiId=api["id"], resourceId=thing, httpMethod="GET",
+                     authorizationType="NONE")
+    apigw.put_integration(restApiId=api["id"], resourceId=thing, httpMethod="GET",
+                          type="AWS_PROXY", integrationHttpMethod="POST",
+                          uri=outputs["echoInvokeArn"])
+    apigw.create_stage(restApiId=api["id"], stageName="s",
+                       deploymentId=apigw.create_deployment(restApiId=api["id"])["id"])
+    url = f"{endpoint}/restapis/{api['id']}/s/_user_request_/things/a%20b%2Fc%C3%A9"
+    with urllib.request.urlopen(url, timeout=30) as response:
+        event = json.loads(response.read())["event"]
+    assert event["pathParameters"] == {"thingId": "a b/cé"}  # decoded, as AWS hands them
+    assert event["path"] == "/things/a%20b%2Fc%C3%A9"  # the path keeps its encoding
+    assert event["resource"] == "/things/{thingId}"
 
 
 def test_put_events_is_answered_by_the_router(aws):
@@ -147,38 +199,104 @@ def _alive(pid: int) -> bool:
         return handle.read().split(")")[-1].split()[0] != "Z"
 
 
-def test_up_serves_until_sigterm_and_leaves_no_process_behind(tmp_path):
+@contextlib.contextmanager
+def _running_up(state_dir, **popen: object) -> Iterator[tuple[subprocess.Popen, str]]:
+    """`python -m localcloud up` on the fixture program, once it is ready: (process, endpoint);
+    killed on the way out if a test left it running."""
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "localcloud", "up", "--project-dir", FIXTURE_APP,
-         "--port", str(port), "--state-dir", str(tmp_path), "--quiet", "--time-scale", "60"],
+         "--port", str(port), "--state-dir", str(state_dir), "--quiet", "--time-scale", "60"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        cwd=REPO_ROOT)
+        cwd=REPO_ROOT, **popen)
+    endpoint = f"http://localhost:{port}"
     try:
-        endpoint = f"http://localhost:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if _get(f"{endpoint}/_localcloud/health")[1]["status"] == "ready":
-                    break
-            except OSError:
-                pass
-            assert process.poll() is None, process.stdout.read()
-            time.sleep(0.2)
-        request = urllib.request.Request(
-            f"{endpoint}/2015-03-31/functions/fixture-echo/invocations", data=b"{}",
-            method="POST")
+        wait_for(lambda: _ready(process, endpoint), 60, what="the local cloud to be ready")
+        yield process, endpoint
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+
+def _ready(process: subprocess.Popen, endpoint: str) -> bool:
+    if process.poll() is not None:
+        raise AssertionError(process.stdout.read())
+    try:
+        return _get(f"{endpoint}/_localcloud/health")[1]["status"] == "ready"
+    except OSError:
+        return False
+
+
+def _stop_with(process: subprocess.Popen, signum: int) -> str:
+    """Send `signum`, wait for the exit and return everything the process printed."""
+    process.send_signal(signum)
+    output, _ = process.communicate(timeout=30)
+    return output
+
+
+def _invoke_url(endpoint: str, function: str) -> str:
+    return f"{endpoint}/2015-03-31/functions/{function}/invocations"
+
+
+def test_up_serves_until_sigterm_and_leaves_no_process_behind(tmp_path):
+    with _running_up(tmp_path) as (process, endpoint):
+        request = urllib.request.Request(_invoke_url(endpoint, "fixture-echo"), data=b"{}",
+                                         method="POST")
         with urllib.request.urlopen(request, timeout=30) as response:
             assert response.status == 200
         pids = _get(f"{endpoint}/_localcloud/status")[1]["pids"]
         assert pids["moto"] and pids["workers"]
-        process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
+        output = _stop_with(process, signal.SIGTERM)
     assert process.returncode == 0, output
     assert "Resources:" in output and "apiUrl" in output and "Ready in" in output
     time.sleep(0.5)
     leftovers = [pid for pid in [pids["moto"], *pids["workers"]] if _alive(pid)]
     assert leftovers == []
+
+
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def test_up_in_the_background_stops_on_sigint(tmp_path):
+    # A shell's background job (`make up &`) starts with SIGINT ignored: Python then never
+    # raises KeyboardInterrupt, so only an explicit handler makes `kill -INT` work.
+    with _running_up(tmp_path, preexec_fn=_ignore_sigint) as (process, endpoint):
+        moto = _get(f"{endpoint}/_localcloud/status")[1]["pids"]["moto"]
+        output = _stop_with(process, signal.SIGINT)
+    assert process.returncode == 0, output
+    assert "Stopping the local cloud..." in output and "Traceback" not in output
+    wait_for(lambda: not _alive(moto), 10, what="moto to exit")
+
+
+def test_shutdown_under_load_lets_running_invocations_finish(tmp_path):
+    results: list[tuple[int, dict]] = []
+
+    def client(index: int) -> None:
+        request = urllib.request.Request(_invoke_url(endpoint, "fixture-echo"), method="POST",
+                                         data=json.dumps({"sleep": 1.0, "client": index}).encode())
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                results.append((response.status, json.loads(response.read())))
+        except urllib.error.HTTPError as error:
+            results.append((error.code, {"error": error.read().decode()}))
+        except OSError as error:
+            results.append((0, {"error": str(error)}))
+
+    with _running_up(tmp_path) as (process, endpoint):
+        clients = [threading.Thread(target=client, args=(i,)) for i in range(4)]
+        for thread in clients:
+            thread.start()
+        wait_for(lambda: _get(f"{endpoint}/_localcloud/status")[1]["functions"]
+                 .get("fixture-echo", {}).get("in_flight") == 4, 30,
+                 what="four invocations in flight")
+        stopping = time.monotonic()
+        output = _stop_with(process, signal.SIGTERM)
+        print(f"stopped {time.monotonic() - stopping:.2f} s after SIGTERM")  # reported, not asserted
+        for thread in clients:
+            thread.join(30)
+    assert process.returncode == 0, output
+    assert "Traceback" not in output, output
+    assert sorted((status, body.get("event", {}).get("client")) for status, body in results) == [
+        (200, 0), (200, 1), (200, 2), (200, 3)], results

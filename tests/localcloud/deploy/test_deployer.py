@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 import time
+import urllib.request
 
 import pytest
 
+from localcloud.app.cloud import start_local_cloud
 from localcloud.deploy.provider import policy_document
+from localcloud.deploy.resources.base import Context
 from localcloud.deploy.stack_config import DeployError, load_stack_config
 from tests.localcloud.paths import FIXTURE_APP
 
@@ -111,7 +115,7 @@ def test_rules_and_targets_are_stored_with_retry_policy_and_dlq(aws):
 
 def test_rest_api_definition_is_stored(aws, outputs):
     apigw = aws("apigateway")
-    api_id = outputs["apiUrl"].split("/restapis/")[1].split("/")[0]
+    api_id = _api_id(outputs["apiUrl"])
     resources = {r["path"]: r for r in apigw.get_resources(restApiId=api_id)["items"]}
     integration = apigw.get_integration(restApiId=api_id, resourceId=resources["/items"]["id"],
                                         httpMethod="GET")
@@ -119,6 +123,34 @@ def test_rest_api_definition_is_stored(aws, outputs):
     assert integration["uri"] == outputs["echoInvokeArn"]
     stage = apigw.get_stage(restApiId=api_id, stageName="v1")
     assert stage["variables"] == {"mode": "test"}
+
+
+def _api_id(api_url: str) -> str:
+    return api_url.split("/restapis/")[1].split("/")[0]
+
+
+def test_rest_api_id_is_the_same_on_every_deployment_of_the_stack(outputs, tmp_path):
+    api_id = _api_id(outputs["apiUrl"])
+    assert re.fullmatch(r"[a-z0-9]{10}", api_id)  # AWS's shape
+    again = start_local_cloud(FIXTURE_APP, stack="local", port=0, time_scale=60,
+                              state_dir=str(tmp_path), console=None)
+    try:
+        assert _api_id(again.deployment.outputs["apiUrl"]) == api_id
+        # a URL saved from the first run serves on the second (only the port differs)
+        with urllib.request.urlopen(f"{again.endpoint_url}/restapis/{api_id}/v1/_user_request_"
+                                    "/items", timeout=30) as response:
+            assert response.status == 200
+    finally:
+        again.stop()
+
+
+def test_stable_ids_differ_across_stacks_and_logical_names():
+    def ctx(stack: str) -> Context:
+        return Context(aws=None, region="us-east-1", account_id="1", endpoint_url="",
+                       state_dir="", project_dir="", project="app", stack=stack)
+    assert ctx("local").stable_id("api") == ctx("local").stable_id("api")
+    assert len({ctx("local").stable_id("api"), ctx("dev").stable_id("api"),
+                ctx("local").stable_id("other-api")}) == 3
 
 
 def test_secret_value_and_alarm(aws, outputs):

@@ -270,7 +270,8 @@ def test_greedy_proxy_resource_with_any_method_and_alias_qualifier(call, cloud):
 
 
 @pytest.mark.parametrize("method,path", [("GET", "/nope"), ("GET", "/users/u-1/orders"),
-                                         ("PATCH", "/users/u-1"), ("GET", "/")])
+                                         ("PATCH", "/users/u-1"), ("GET", "/"),
+                                         ("TRACE", "/files/a.txt"), ("PROPFIND", "/files/a")])
 def test_unknown_route_or_method_is_403_missing_authentication_token(call, cloud, method, path):
     response = call(method, path)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import time
 
@@ -95,6 +96,31 @@ def _alive(pid: int) -> bool:
             return False
         time.sleep(0.05)
     return True
+
+
+def _exited(pid: int) -> bool:
+    """Gone, or a zombie (exited; only the executor's wait is missing)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().split(")")[-1].split()[0] in ("Z", "X")
+    except FileNotFoundError:
+        return True
+
+
+def test_a_worker_that_died_while_idle_is_replaced_before_the_next_request(invoke, status):
+    invoke("fixture-emf", {"count": 1})
+    before = status()["functions"]["fixture-emf"]
+    for pid in before["worker_pids"]:  # as if killed by the OOM killer while warm
+        os.kill(pid, signal.SIGKILL)
+    for pid in before["worker_pids"]:
+        wait_for(lambda: _exited(pid), 10, what=f"worker {pid} to exit")
+    response, body = invoke("fixture-emf", {"count": 1})
+    assert response["StatusCode"] == 200 and "FunctionError" not in response
+    assert body == {"ok": True}
+    after = status()["functions"]["fixture-emf"]
+    assert after["cold_starts"] == before["cold_starts"] + 1
+    assert after["errors"] == before["errors"]
+    assert after["worker_pids"] and not set(after["worker_pids"]) & set(before["worker_pids"])
 
 
 def test_handler_exception_comes_back_in_lambdas_error_shape(invoke, status):

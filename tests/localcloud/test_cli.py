@@ -1,0 +1,65 @@
+"""The `fire` and `status` commands against the session's local cloud, as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from tests.localcloud.paths import REPO_ROOT
+
+
+def _unused_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]  # closed again: nothing listens there
+
+
+def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
+    return subprocess.run([sys.executable, "-m", "localcloud", *args], cwd=REPO_ROOT,
+                          env={**environment, **(env or {})}, capture_output=True, text=True,
+                          timeout=60)
+
+
+def test_status_reads_the_endpoint_from_aws_endpoint_url(endpoint):
+    done = _cli("status", "--port", str(_unused_port()), env={"AWS_ENDPOINT_URL": endpoint})
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["endpoint"] == endpoint
+
+
+def test_endpoint_url_option_wins_over_the_environment(endpoint):
+    elsewhere = f"http://localhost:{_unused_port()}"
+    done = _cli("status", "--endpoint-url", endpoint, env={"AWS_ENDPOINT_URL": elsewhere})
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["status"] == "ready"
+
+
+def test_fire_reads_the_endpoint_from_aws_endpoint_url(endpoint):
+    done = _cli("fire", "nightly", "--input", '{"reportDate": "2026-11-29"}',
+                env={"AWS_ENDPOINT_URL": endpoint})
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("text,message", [
+    ("{not json", "localcloud fire: --input is not valid JSON: "),
+    ("[1, 2]", "localcloud fire: --input must be a JSON object (got list)"),
+])
+def test_bad_input_is_a_one_line_error_without_a_traceback(endpoint, text, message):
+    done = _cli("fire", "nightly", "--input", text, "--endpoint-url", endpoint)
+    assert done.returncode == 2
+    assert done.stdout == "" and "Traceback" not in done.stderr
+    assert len(done.stderr.splitlines()) == 1 and done.stderr.startswith(message)
+
+
+@pytest.mark.parametrize("command", [["status"], ["fire", "nightly"]])
+def test_an_unreachable_endpoint_is_a_one_line_error(command):
+    nowhere = f"http://localhost:{_unused_port()}"
+    done = _cli(*command, env={"AWS_ENDPOINT_URL": nowhere})
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr and len(done.stderr.splitlines()) == 1
+    assert done.stderr.startswith(f"no local cloud answers at {nowhere}: ")
