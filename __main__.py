@@ -69,7 +69,8 @@ orders_api = OrderApi("order-api", OrderApiArgs(
     api=api, defaults=defaults, sizing=functions.api, store=store,
     users_table=users.table, event_bus=events.bus,
     allowed_origins=settings.api.cors_allowed_origins,
-    provisioned_concurrency=settings.api.provisioned_concurrency))
+    provisioned_concurrency=settings.api.provisioned_concurrency,
+    max_order_amount=settings.api.max_order_amount))
 # After every route: the deployment snapshots the API as it is now.
 stage = api.publish()
 report = DailyReport("daily-report", DailyReportArgs(

@@ -55,6 +55,9 @@ class ApiSettings(_Section):
     cache_size: Literal["0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237"] = "0.5"
     # Provisioned concurrency for API functions; when set, integrations target an alias.
     provisioned_concurrency: Annotated[int, Field(ge=0, le=1000)] = 0
+    # The largest amount one order may have (create-order answers 400 above it); the request
+    # model's hard ceiling (10^12) keeps any value far inside DynamoDB's number range.
+    max_order_amount: Annotated[int, Field(ge=1, le=10**12)] = 1_000_000
 
 
 class EventSettings(_Section):

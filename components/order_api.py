@@ -28,6 +28,7 @@ class OrderApiArgs:
     event_bus: aws.cloudwatch.EventBus
     allowed_origins: list[str]
     provisioned_concurrency: int = 0
+    max_order_amount: int = 1_000_000
 
 
 class OrderApi(pulumi.ComponentResource):
@@ -44,7 +45,8 @@ class OrderApi(pulumi.ComponentResource):
                 **cors, "ORDERS_TABLE_NAME": orders.name,
                 "USERS_TABLE_NAME": args.users_table.name,
                 "IDEMPOTENCY_TABLE_NAME": idempotency.name,
-                "EVENT_BUS_NAME": args.event_bus.name}, [
+                "EVENT_BUS_NAME": args.event_bus.name,
+                "MAX_ORDER_AMOUNT": str(args.max_order_amount)}, [
                 Allow(["dynamodb:GetItem"], [args.users_table.arn]),
                 # PutItem places the order; GetItem reads it back when a retry finds it placed.
                 Allow(["dynamodb:GetItem", "dynamodb:PutItem"], [orders.arn]),

@@ -104,6 +104,10 @@ def _new_container() -> Iterator[None]:
         cached.cache_clear()
 
 
+# The stack setting's default (api.maxOrderAmount).
+MAX_ORDER_AMOUNT = 1_000_000
+
+
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """moto for every AWS call, with fake credentials; nothing can reach a real account."""
@@ -137,6 +141,7 @@ def tables(aws: None, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "OrderPlatform")
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "1")
     monkeypatch.setenv("ALLOWED_ORIGINS", "*")
+    monkeypatch.setenv("MAX_ORDER_AMOUNT", str(MAX_ORDER_AMOUNT))
     return created
 
 

@@ -203,3 +203,36 @@ def test_report_is_stored_before_the_summary_is_published(seeded_day, ops_inbox,
 
     assert seeded_day.tables["reports"].get_item(Key={"reportDate": DAY})["Item"]["orderCount"] == 6
     assert ops_inbox() == []
+
+
+@pytest.mark.parametrize("bad", [
+    {"amount": Decimal("1E+30")},                     # past the request model's ceiling
+    {"amount": Decimal("-5")},
+    {"amount": "12.50"},                              # a string written by hand
+    {"items": [{"productId": "p-1", "quantity": Decimal("2.5")}]},
+    {"items": [{"productId": "p-1", "quantity": Decimal("1E+30")}]},
+    {"items": [{"productId": "p-1"}]},
+    {"items": "p-1"},
+    {"status": 7},
+])
+def test_an_order_that_cannot_be_aggregated_is_skipped_counted_and_reported(
+        seeded_day, ops_inbox, lambda_context, bad):
+    order = seeded_day.add_order("bad-1", created_at=f"{DAY}T23:00:00.000Z")
+    seeded_day.tables["orders"].put_item(Item={**order, **bad})
+
+    report = daily_report.handler({"reportDate": DAY}, lambda_context)
+
+    # The other six orders are reported exactly as without the bad one.
+    assert (report["orderCount"], report["revenue"]) == (6, pytest.approx(186.0))
+    assert (report["skipped"], report["skippedOrders"]) == (1, ["bad-1"])
+    stored = seeded_day.tables["reports"].get_item(Key={"reportDate": DAY})["Item"]
+    assert stored["skipped"] == 1
+    [notification] = ops_inbox()
+    assert notification["Subject"] == f"Order report {DAY}: 6 orders, revenue 186.00, 1 skipped"
+    assert "Skipped (cannot be aggregated): 1: bad-1" in notification["Message"].splitlines()
+
+
+def test_a_report_without_bad_orders_skips_none(seeded_day, lambda_context):
+    report = daily_report.handler({"reportDate": DAY}, lambda_context)
+
+    assert (report["skipped"], report["skippedOrders"]) == (0, [])

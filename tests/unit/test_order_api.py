@@ -73,3 +73,8 @@ def test_the_deployment_includes_the_order_routes(graphs, stack):
     for route in ROUTES:
         assert (METHOD, route) in depends and (INTEGRATION, f"{route}-integration") in depends
     assert (MODEL, "api-model-OrderCreate") in depends
+
+
+def test_create_order_gets_the_configured_maximum_amount(graphs, stack):
+    variables = function(graphs[stack], "create-order").inputs["environment"]["variables"]
+    assert variables["MAX_ORDER_AMOUNT"] == str(settings(stack).api.max_order_amount)

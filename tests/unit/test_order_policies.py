@@ -17,7 +17,7 @@ ORDER_FUNCTIONS = ("create-order", "get-order", "process-order", "send-email",
 # The contract's environment of each function (beyond the Powertools variables).
 CONTRACT_ENV = {
     "create-order": {"ORDERS_TABLE_NAME", "USERS_TABLE_NAME", "IDEMPOTENCY_TABLE_NAME",
-                     "EVENT_BUS_NAME", "ALLOWED_ORIGINS"},
+                     "EVENT_BUS_NAME", "ALLOWED_ORIGINS", "MAX_ORDER_AMOUNT"},
     "get-order": {"ORDERS_TABLE_NAME", "ALLOWED_ORIGINS"},
     "process-order": {"ORDERS_TABLE_NAME", "STATE_MACHINE_ARN"},
     "send-email": {"SENDER_EMAIL", "IDEMPOTENCY_TABLE_NAME"},

@@ -120,3 +120,10 @@ def test_powertools_layer_arn_follows_runtime_and_architecture():
     assert s.powertools_layer_arn("eu-west-1") == (
         "arn:aws:lambda:eu-west-1:017000801446:layer:"
         "AWSLambdaPowertoolsPythonV3-python313-x86_64:21")
+
+
+def test_max_order_amount_defaults_inside_dynamodb_range_and_is_bounded():
+    assert settings_from_config({}).api.max_order_amount == 1_000_000
+    message = rejected(config(api={"maxOrderAmount": 0}))
+    assert "order-platform:api.maxOrderAmount" in message and ">= 1 and <= 1000000000000" in message
+    assert "order-platform:api.maxOrderAmount" in rejected(config(api={"maxOrderAmount": 10**13}))

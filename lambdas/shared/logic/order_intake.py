@@ -9,7 +9,6 @@ failed publish, ends in the same single order.
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal
 from typing import Any
 
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
@@ -24,6 +23,7 @@ from lambdas.shared.logic.order_view import public_view
 from lambdas.shared.plumbing.errors import BadRequest, Conflict, DomainError
 from lambdas.shared.plumbing.idempotency import idempotent_on
 from lambdas.shared.plumbing.observability import count, get_logger
+from lambdas.shared.plumbing.settings import OrderLimitsEnv
 from lambdas.shared.schemas.events import OrderPlacedDetail
 from lambdas.shared.schemas.requests import OrderCreate
 
@@ -42,7 +42,11 @@ class UnknownCustomer(Unprocessable):
 
 def place_order(request: OrderCreate, idempotency_key: str | None, lambda_context: LambdaContext | None) -> dict:
     """Place the order and return it as the client sees it."""
-    data = {"idempotencyKey": idempotency_key, "request": request.model_dump(mode="json")}
+    limit = OrderLimitsEnv.load().MAX_ORDER_AMOUNT
+    if request.amount > limit:
+        raise BadRequest(f"Invalid request: amount: must be at most {limit}")
+    # Python values, not JSON: the amount stays a Decimal (Powertools hashes it as its text).
+    data = {"idempotencyKey": idempotency_key, "request": request.model_dump()}
     if idempotency_key is None:
         return _place(data=data)
     if not 0 < len(idempotency_key) <= IDEMPOTENCY_KEY_MAX_LENGTH:
@@ -70,7 +74,7 @@ def _place(*, data: dict[str, Any]) -> dict[str, Any]:
             customer_id=request.customerId,
             customer_email=customer["email"],
             items=[item.model_dump() for item in request.items],
-            amount=Decimal(str(request.amount)),
+            amount=request.amount,
             payment_token=request.paymentToken,
         )
         count("OrdersPlaced")
@@ -104,6 +108,6 @@ def _same_request(order: dict[str, Any], request: OrderCreate) -> bool:
     return (
         order.get("customerId") == request.customerId
         and order.get("paymentToken") == request.paymentToken
-        and order.get("amount") == Decimal(str(request.amount))
+        and order.get("amount") == request.amount
         and from_dynamo(order.get("items")) == [item.model_dump() for item in request.items]
     )

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from decimal import Decimal
 from http import HTTPStatus
 from typing import Any, TypeVar
 
@@ -108,12 +109,26 @@ def parse_body(app: APIGatewayRestResolver, model: type[ModelT]) -> ModelT:
     """The request body, parsed as JSON and validated by `model`.
 
     API Gateway validates bodies only when the Content-Type matches its model, so the Lambda
-    validates again. Errors surface as 400 through the handlers registered by `create_app`.
+    validates again. JSON numbers with a fraction or exponent become `Decimal`, never float, so
+    money keeps the client's exact digits. Errors surface as 400 through the handlers registered by `create_app`.
     """
     raw = app.current_event.decoded_body
     if raw is None or not raw.strip():
         raise BadRequest("Request body is required")
-    return model.model_validate(json.loads(raw))
+    try:
+        body = json.loads(raw, parse_float=Decimal, parse_int=_parse_int)
+    except RecursionError:
+        raise BadRequest("Request body is nested too deeply") from None
+    return model.model_validate(body)
+
+
+# Python refuses to turn more than 4300 digits into an int (ValueError, not a JSON error):
+# longer integers stay Decimal, which the models then reject by their bounds.
+_INT_DIGITS = 100
+
+
+def _parse_int(text: str) -> int | Decimal:
+    return int(text) if len(text) <= _INT_DIGITS else Decimal(text)
 
 
 def describe_validation_error(error: ValidationError) -> str:

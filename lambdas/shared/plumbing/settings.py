@@ -15,9 +15,10 @@ turns into a 500 and other functions raise for Lambda to retry.
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError
 
 # A required value: surrounding blanks are dropped, and a blank value counts as unset.
 Setting = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -123,3 +124,10 @@ class ReportEnv(EnvModel):
 
     REPORTS_TABLE_NAME: Setting
     OPS_TOPIC_ARN: Setting
+
+
+class OrderLimitsEnv(EnvModel):
+    """create-order: the largest amount one order may have (`MAX_ORDER_AMOUNT`, a decimal, from
+    the stack setting `api.maxOrderAmount`)."""
+
+    MAX_ORDER_AMOUNT: Annotated[Decimal, Field(gt=0, allow_inf_nan=False)]

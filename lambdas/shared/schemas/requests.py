@@ -7,9 +7,10 @@ sides enforce the same rules. Keep them flat and simple so the generated schemas
 
 from __future__ import annotations
 
-from typing import Any
+from decimal import Decimal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
 EMAIL_PATTERN = r"^[^\s@]+@[^\s@]+\.[^\s@]+$"
 
@@ -62,14 +63,41 @@ class UserUpdate(RequestModel):
         return self.model_dump(exclude_unset=True)
 
 
+# The hard ceiling of an order amount, whatever a stack configures (MAX_ORDER_AMOUNT lowers it):
+# far inside DynamoDB's numbers (38 significant digits), and with two fractional digits it has
+# at most 15 significant digits, so even a JSON encoder that goes through a binary float (the
+# Lambda runtime's, between workflow steps) writes back the very same decimal text.
+AMOUNT_CEILING = Decimal(10**12)
+MAX_QUANTITY = 1000
+
+
+def _json_number(value: Any) -> Any:
+    # The API parses JSON numbers as Decimal (or int), never float. A float can only come from
+    # Python callers: it is read as its shortest text (19.99, not 19.989999...). Anything else
+    # is not a number (booleans included, although bool is an int in Python).
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        raise ValueError("must be a JSON number")
+    return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+
+
+# An amount of money: an exact decimal from the JSON text, at most two fractional digits,
+# bounded. The API Gateway model sees a plain JSON number with the same bounds.
+Amount = Annotated[
+    Decimal,
+    BeforeValidator(_json_number),
+    Field(ge=0, le=AMOUNT_CEILING, decimal_places=2, allow_inf_nan=False),
+    WithJsonSchema({"type": "number", "minimum": 0, "maximum": int(AMOUNT_CEILING)}),
+]
+
+
 class OrderItem(RequestModel):
     productId: str = Field(min_length=1, max_length=64)
-    quantity: int = Field(ge=1, le=1000)
+    quantity: int = Field(ge=1, le=MAX_QUANTITY)
 
 
 class OrderCreate(RequestModel):
     customerId: str = Field(min_length=1, max_length=64)
     items: list[OrderItem] = Field(min_length=1, max_length=50)
-    # A JSON number; stored as Decimal(str(amount)), so 19.99 stays 19.99.
-    amount: float = Field(ge=0, allow_inf_nan=False)
+    # A JSON number, kept as the exact Decimal of its text (19.99 stays 19.99).
+    amount: Amount
     paymentToken: str = Field(min_length=1, max_length=128)
