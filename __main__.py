@@ -17,6 +17,7 @@ from components.sender_email import SenderEmail, SenderEmailArgs
 from components.shared_code_layer import SharedCodeLayer, SharedCodeLayerArgs
 from components.tables import Protection
 from components.user_api import UserApi, UserApiArgs
+from components.user_pool import UserPool, UserPoolArgs
 from stack_settings import load_settings
 
 # Fails with a message naming the key before any resource is registered.
@@ -41,9 +42,12 @@ protection = Protection(protect=settings.protect_stateful_resources,
 functions = settings.functions
 messaging_key = MessagingKey("messaging-key", MessagingKeyArgs(account_id=account_id))
 
+# Who may call the API: every route requires an ID token of this pool.
+user_pool = UserPool("user-pool", UserPoolArgs(name_prefix=prefix, settings=settings.auth,
+                                               protection=protection))
 api = RestApi("api", RestApiArgs(name_prefix=prefix, settings=settings.api,
                                  log_retention_days=settings.log_retention_days,
-                                 tracing=settings.tracing))
+                                 tracing=settings.tracing, user_pool_arns=[user_pool.arn]))
 users = UserApi("users", UserApiArgs(
     api=api, defaults=defaults, sizing=functions.api, protection=protection,
     allowed_origins=settings.api.cors_allowed_origins,
@@ -87,6 +91,8 @@ monitoring = Monitoring("monitoring", MonitoringArgs(
     api=api, state_machine=workflow.state_machine, queues=[order_queue.queue]))
 
 pulumi.export("ApiUrl", api.url)
+pulumi.export("UserPoolId", user_pool.pool.id)
+pulumi.export("UserPoolClientId", user_pool.client.id)
 pulumi.export("UsersTableName", users.table.name)
 pulumi.export("EventBusArn", events.bus.arn)
 pulumi.export("StateMachineArn", workflow.arn)

@@ -60,6 +60,22 @@ class ApiSettings(_Section):
     max_order_amount: Annotated[int, Field(ge=1, le=10**12)] = 1_000_000
 
 
+class AuthSettings(_Section):
+    """The Cognito user pool and its app client (components/user_pool.py)."""
+
+    password_minimum_length: Annotated[int, Field(ge=8, le=99)] = 12
+    # OPTIONAL: users may turn on a TOTP second factor; ON requires it of everyone.
+    mfa: Literal["OFF", "OPTIONAL", "ON"] = "OPTIONAL"
+    # Users sign up themselves (SignUp + email code); False: only admins create accounts.
+    self_sign_up: bool = True
+    deletion_protection: bool = False
+    id_token_validity_minutes: Annotated[int, Field(ge=5, le=1440)] = 60
+    refresh_token_validity_days: Annotated[int, Field(ge=1, le=3650)] = 30
+    # USER_PASSWORD_AUTH on the app client besides SRP: for the local stack's tests and CLI;
+    # on AWS, clients use SRP (the password never leaves them).
+    password_auth_flow: bool = False
+
+
 class EventSettings(_Section):
     bus_name: Annotated[str, Field(pattern=r"^[A-Za-z0-9._\-]{1,256}$")] = "order-events"
     high_value_threshold: Annotated[float, Field(ge=0)] = 1000
@@ -131,6 +147,7 @@ class StackSettings(_Section):
     protect_stateful_resources: bool = False
     point_in_time_recovery: bool = True
     api: ApiSettings = ApiSettings()
+    auth: AuthSettings = AuthSettings()
     events: EventSettings = EventSettings()
     queue: QueueSettings = QueueSettings()
     workflow: WorkflowSettings = WorkflowSettings()

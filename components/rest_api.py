@@ -1,7 +1,8 @@
 """`RestApi`: one API Gateway REST API that several components add Lambda routes to.
 
-It owns what every route shares: request validator, models generated from the handlers' pydantic
-models, CORS preflight, gateway responses with CORS headers, and, once all routes are added,
+It owns what every route shares: the Cognito authorizer every route requires (only the CORS
+preflights are open), request validator, models generated from the handlers' pydantic models,
+CORS preflight, gateway responses with CORS headers, and, once all routes are added,
 `publish()`: deployment with redeploy triggers, stage with access logs and X-Ray, method
 settings (logging, metrics, throttling, cache) and the account's CloudWatch role when enabled.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -41,7 +42,13 @@ GATEWAY_RESPONSES = {
     # string JSON-escaped, so it can sit inside a JSON string.
     "BAD_REQUEST_BODY": '{"message": "Invalid request body: '
                         '$context.error.validationErrorString"}',
+    # No token, or one the authorizer refused (401), and a refused caller (403): a browser must
+    # be able to read these too, or a SPA sees an opaque CORS failure instead of "sign in".
+    "UNAUTHORIZED": '{"message": $context.error.messageString}',
+    "ACCESS_DENIED": '{"message": $context.error.messageString}',
 }
+# Where API Gateway reads the caller's token: `Authorization: <ID token>` (no "Bearer" prefix).
+TOKEN_SOURCE = "method.request.header.Authorization"
 ACCESS_LOG_ROLE_POLICY = ("arn:aws:iam::aws:policy/service-role/"
                           "AmazonAPIGatewayPushToCloudWatchLogs")
 
@@ -58,6 +65,8 @@ class RestApiArgs:
     settings: ApiSettings
     log_retention_days: int
     tracing: bool
+    # The user pools whose ID tokens every route requires (COGNITO_USER_POOLS authorizer).
+    user_pool_arns: Sequence[pulumi.Input[str]] = ()
 
 
 def _quoted(value: str) -> str:
@@ -98,6 +107,16 @@ class RestApi(pulumi.ComponentResource):
             validate_request_body=True, validate_request_parameters=True,
             opts=pulumi.ResourceOptions(parent=self))
         self._children.append(self.validator)
+        if not args.user_pool_arns:
+            raise ValueError("RestApi needs user_pool_arns: every route requires a caller")
+        # ID tokens, not access tokens: without OAuth scopes on a method API Gateway accepts
+        # only ID tokens, and they carry the `email` and `cognito:groups` the handlers use.
+        self.authorizer = aws.apigateway.Authorizer(
+            f"{name}-authorizer", rest_api=self.api.id, name="cognito-users",
+            type="COGNITO_USER_POOLS", provider_arns=list(args.user_pool_arns),
+            identity_source=TOKEN_SOURCE, opts=pulumi.ResourceOptions(parent=self))
+        self._track(self.authorizer, kind="authorizer", type="COGNITO_USER_POOLS",
+                    identity_source=TOKEN_SOURCE)
         for response_type, template in GATEWAY_RESPONSES.items():
             self._add_gateway_response(response_type, template)
 
@@ -123,7 +142,8 @@ class RestApi(pulumi.ComponentResource):
         opts = pulumi.ResourceOptions(parent=self)
         api_method = aws.apigateway.Method(
             f"{self._name}-{slug}", rest_api=self.api.id, resource_id=resource_id,
-            http_method=method, authorization="NONE", request_parameters=params or None,
+            http_method=method, authorization="COGNITO_USER_POOLS",
+            authorizer_id=self.authorizer.id, request_parameters=params or None,
             request_validator_id=self.validator.id,
             request_models={"application/json": model.resource.name} if model else None,
             opts=opts)

@@ -26,12 +26,15 @@ class UserApiArgs:
     provisioned_concurrency: int = 0
 
 
-# function, method, path, request model, the one DynamoDB action it calls (get is read-only)
+# function, method, path, request model, the DynamoDB actions it calls (get is read-only).
+# create-user puts the user and its email's uniqueness item in one TransactWriteItems, and
+# delete-user reads the user (for its email) then deletes both: a transaction is authorised by
+# the actions of its entries (PutItem, DeleteItem), there is no TransactWriteItems action.
 ROUTES = (
-    ("create-user", "POST", "/users", UserCreate, "dynamodb:PutItem"),
-    ("get-user", "GET", "/users/{userId}", None, "dynamodb:GetItem"),
-    ("update-user", "PUT", "/users/{userId}", UserUpdate, "dynamodb:UpdateItem"),
-    ("delete-user", "DELETE", "/users/{userId}", None, "dynamodb:DeleteItem"),
+    ("create-user", "POST", "/users", UserCreate, ["dynamodb:PutItem"]),
+    ("get-user", "GET", "/users/{userId}", None, ["dynamodb:GetItem"]),
+    ("update-user", "PUT", "/users/{userId}", UserUpdate, ["dynamodb:UpdateItem"]),
+    ("delete-user", "DELETE", "/users/{userId}", None, ["dynamodb:GetItem", "dynamodb:DeleteItem"]),
 )
 
 
@@ -46,8 +49,8 @@ class UserApi(pulumi.ComponentResource):
         functions = create_functions(
             FunctionGroup("users", args.sizing, args.defaults,
                           provisioned_concurrency=args.provisioned_concurrency),
-            [Handler(function, environment, [Allow([action], [self.table.arn])])
-             for function, _, _, _, action in ROUTES],
+            [Handler(function, environment, [Allow(actions, [self.table.arn])])
+             for function, _, _, _, actions in ROUTES],
             self)
         models = {model: args.api.model(model.__name__, api_schema(model))
                   for model in (UserCreate, UserUpdate)}

@@ -1,7 +1,8 @@
 """create-order: POST /orders -> 201 with the order (status PLACED).
 
 Header `Idempotency-Key` (optional) makes retries safe: the same key and body give the same
-order and a single `Order Placed` event. 422 when the customer does not exist or the key was
+order and a single `Order Placed` event. The customer is the caller: 403 when the body names
+another `customerId`. 422 when the customer does not exist or the key was
 used for another body; 500 when the event could not be published (retry with the same key).
 """
 
@@ -9,6 +10,7 @@ from http import HTTPStatus
 
 from lambdas.shared.logic import order_intake
 from lambdas.shared.plumbing.api import api_handler, create_app, error_response, json_response, parse_body
+from lambdas.shared.plumbing.caller import current_caller
 from lambdas.shared.schemas.requests import OrderCreate
 
 app = create_app()
@@ -19,7 +21,7 @@ def create_order():
     request = parse_body(app, OrderCreate)
     key = app.current_event.headers.get("Idempotency-Key")  # case-insensitive lookup
     try:
-        order = order_intake.place_order(request, key, app.lambda_context)
+        order = order_intake.place_order(current_caller(app), request, key, app.lambda_context)
     except order_intake.Unprocessable as error:
         return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, error.message)
     return json_response(HTTPStatus.CREATED, order)

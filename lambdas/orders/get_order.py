@@ -1,9 +1,11 @@
-"""get-order: GET /orders/{orderId} -> 200 with the order, its status and history, or 404."""
+"""get-order: GET /orders/{orderId} -> 200 with the order, its status and history; 404 when
+it does not exist or is another customer's (admins see every order)."""
 
 from http import HTTPStatus
 
 from lambdas.shared.logic import order_view
 from lambdas.shared.plumbing.api import api_handler, create_app, json_response
+from lambdas.shared.plumbing.caller import current_caller
 from lambdas.shared.plumbing.observability import count, get_logger
 
 app = create_app()
@@ -12,7 +14,7 @@ app = create_app()
 @app.get("/orders/<order_id>")
 def get_order(order_id: str):
     get_logger().set_correlation_id(order_id)
-    order = order_view.get_order(order_id)
+    order = order_view.get_order(current_caller(app), order_id)
     count("OrderFetched")
     return json_response(HTTPStatus.OK, order)
 

@@ -1,7 +1,9 @@
-"""delete-user: DELETE /users/{userId} -> 204, or 404."""
+"""delete-user: DELETE /users/{userId} -> 204 (the email is freed), 403 for another
+caller's id (admins excepted), or 404."""
 
 from lambdas.shared.logic import users
 from lambdas.shared.plumbing.api import api_handler, create_app, no_content
+from lambdas.shared.plumbing.caller import current_caller
 from lambdas.shared.plumbing.observability import count
 
 app = create_app()
@@ -9,7 +11,7 @@ app = create_app()
 
 @app.delete("/users/<user_id>")
 def delete_user(user_id: str):
-    users.delete_user(user_id)
+    users.delete_user(current_caller(app), user_id)
     count("UserDeleted")
     return no_content()
 

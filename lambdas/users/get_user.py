@@ -1,9 +1,11 @@
-"""get-user: GET /users/{userId} -> 200 with the user, or 404."""
+"""get-user: GET /users/{userId} -> 200 with the user, 403 for another caller's id (admins
+excepted), or 404."""
 
 from http import HTTPStatus
 
 from lambdas.shared.logic import users
 from lambdas.shared.plumbing.api import api_handler, create_app, json_response
+from lambdas.shared.plumbing.caller import current_caller
 from lambdas.shared.plumbing.observability import count
 
 app = create_app()
@@ -11,7 +13,7 @@ app = create_app()
 
 @app.get("/users/<user_id>")
 def get_user(user_id: str):
-    user = users.get_user(user_id)
+    user = users.get_user(current_caller(app), user_id)
     count("UserFetched")
     return json_response(HTTPStatus.OK, user)
 

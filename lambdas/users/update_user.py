@@ -1,9 +1,11 @@
-"""update-user: PUT /users/{userId} -> 200 with the updated user, or 404. Partial update."""
+"""update-user: PUT /users/{userId} -> 200 with the updated user, 403 for another caller's id
+(admins excepted), or 404. Partial update."""
 
 from http import HTTPStatus
 
 from lambdas.shared.logic import users
 from lambdas.shared.plumbing.api import api_handler, create_app, json_response, parse_body
+from lambdas.shared.plumbing.caller import current_caller
 from lambdas.shared.plumbing.observability import count
 from lambdas.shared.schemas.requests import UserUpdate
 
@@ -12,7 +14,7 @@ app = create_app()
 
 @app.put("/users/<user_id>")
 def update_user(user_id: str):
-    user = users.update_user(user_id, parse_body(app, UserUpdate))
+    user = users.update_user(current_caller(app), user_id, parse_body(app, UserUpdate))
     count("UserUpdated")
     return json_response(HTTPStatus.OK, user)
 

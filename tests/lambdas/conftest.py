@@ -5,8 +5,11 @@
   returns {"users": Table, "orders": Table, ...} (boto3 Table resources).
 - `lambda_context`: a Lambda context object.
 - `stdout_json()`: the JSON lines this test printed (Powertools logs and EMF metrics).
-- `api_event(method, path, resource, body=None, path_parameters=None, headers=None)`: an API
-  Gateway REST (v1 proxy) event, built from the real sample in events/apigw_rest_v1.json.
+- `api_event(method, path, resource, body=None, path_parameters=None, headers=None,
+  claims=CALLER)`: an API Gateway REST (v1 proxy) event, built from the real sample in
+  events/apigw_rest_v1.json, with the Cognito authorizer's `claims` (None: no authorizer ran).
+- `cognito_claims(sub, email, groups)`: claims shaped as a REST API's Cognito authorizer passes
+  them (every value a string, groups comma-separated, dates as text).
 """
 
 from __future__ import annotations
@@ -166,6 +169,32 @@ def lambda_context() -> FakeLambdaContext:
 
 ApiEventFactory = Callable[..., dict[str, Any]]
 
+POOL_ISSUER = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_TestPool1"
+
+
+def cognito_claims(sub: str, email: str | None = None, groups: tuple[str, ...] = ()) -> dict[str, str]:
+    """The `requestContext.authorizer.claims` of an ID token, as API Gateway REST shapes them."""
+    claims = {
+        "sub": sub,
+        "aud": "testclient1",
+        "iss": POOL_ISSUER,
+        "token_use": "id",
+        "cognito:username": sub,
+        "auth_time": "1583798639",
+        "iat": "Tue Mar 10 00:03:59 UTC 2020",
+        "exp": "Tue Mar 10 01:03:59 UTC 2020",
+    }
+    if email:
+        claims |= {"email": email, "email_verified": "true"}
+    if groups:
+        claims["cognito:groups"] = ",".join(groups)
+    return claims
+
+
+# The default caller of `api_event`: the customer of tests/lambdas/order_fixtures.py.
+CALLER_SUB = "c-1"
+CALLER = cognito_claims(CALLER_SUB, "ada@example.com")
+
 
 @pytest.fixture
 def api_event() -> ApiEventFactory:
@@ -185,6 +214,7 @@ def api_event() -> ApiEventFactory:
         body: Any = None,
         path_parameters: dict[str, str] | None = None,
         headers: dict[str, str | None] | None = None,
+        claims: dict[str, str] | None = CALLER,
     ) -> dict[str, Any]:
         event = copy.deepcopy(sample)
         merged = dict(event["headers"])
@@ -212,6 +242,8 @@ def api_event() -> ApiEventFactory:
             path=f"/{stage}{path}",
             requestId=str(uuid.uuid4()),
         )
+        if claims is not None:
+            event["requestContext"]["authorizer"] = {"claims": dict(claims)}
         return event
 
     return build

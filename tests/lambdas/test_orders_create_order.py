@@ -9,6 +9,7 @@ import pytest
 from lambdas.orders import create_order
 from lambdas.shared.dal import order_bus
 from tests.lambdas.order_fixtures import order_cloud  # noqa: F401  (fixture)
+from tests.lambdas.conftest import CALLER, cognito_claims
 from tests.lambdas.order_fixtures import CUSTOMER_EMAIL, CUSTOMER_ID
 
 BODY = {
@@ -23,9 +24,10 @@ BODY = {
 def post_order(order_cloud, api_event, lambda_context):
     order_cloud.add_customer()
 
-    def post(body=BODY, key: str | None = None):
+    def post(body=BODY, key: str | None = None, claims=CALLER):
         headers = {"Idempotency-Key": key} if key is not None else None
-        response = create_order.handler(api_event("POST", "/orders", "/orders", body=body, headers=headers), lambda_context)
+        event = api_event("POST", "/orders", "/orders", body=body, headers=headers, claims=claims)
+        response = create_order.handler(event, lambda_context)
         return response["statusCode"], json.loads(response["body"])
 
     return post
@@ -108,13 +110,39 @@ def test_key_reused_with_another_body_is_refused(order_cloud, post_order):
     assert len(stored_orders(order_cloud)) == 1
 
 
-def test_unknown_customer_is_unprocessable(order_cloud, post_order):
-    status, body = post_order(body={**BODY, "customerId": "nobody"})
+def test_unregistered_caller_is_unprocessable(order_cloud, post_order):
+    status, body = post_order(body={k: v for k, v in BODY.items() if k != "customerId"},
+                              claims=cognito_claims("nobody", "nobody@example.com"))
 
     assert status == 422
     assert body == {"message": "Customer nobody does not exist"}
     assert stored_orders(order_cloud) == []
     assert order_cloud.published_events() == []
+
+
+def test_customer_defaults_to_the_caller(order_cloud, post_order):
+    status, order = post_order(body={k: v for k, v in BODY.items() if k != "customerId"})
+
+    assert status == 201 and order["customerId"] == CUSTOMER_ID
+
+
+@pytest.mark.parametrize("groups", [(), ("admin",)])
+def test_an_order_for_another_customer_is_forbidden(order_cloud, post_order, groups):
+    order_cloud.add_customer("c-2", "bob@example.com")
+
+    status, body = post_order(body={**BODY, "customerId": "c-2"},
+                              claims=cognito_claims(CUSTOMER_ID, CUSTOMER_EMAIL, groups))
+
+    assert status == 403
+    assert body == {"message": "You may only place orders for yourself"}
+    assert stored_orders(order_cloud) == [] and order_cloud.published_events() == []
+
+
+def test_without_claims_is_401(order_cloud, post_order):
+    status, body = post_order(claims=None)
+
+    assert (status, body) == (401, {"message": "Unauthorized"})
+    assert stored_orders(order_cloud) == []
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import pytest
 from lambdas.users import get_user
 
 USER = {
-    "userId": "u-1",
+    "userId": "c-1",
     "email": "ann@example.com",
     "name": "Ann",
     "age": Decimal(34),
@@ -29,7 +29,7 @@ def get(api_event, lambda_context):
 def test_returns_the_user(tables, get):
     tables["users"].put_item(Item=USER)
 
-    response = get("u-1")
+    response = get("c-1")
 
     assert response["statusCode"] == 200
     body = json.loads(response["body"])
@@ -40,17 +40,17 @@ def test_returns_the_user(tables, get):
 
 
 def test_unknown_user_is_404(tables, get):
-    response = get("missing")
+    response = get("c-1")
 
     assert response["statusCode"] == 404
-    assert json.loads(response["body"]) == {"message": "User missing not found"}
+    assert json.loads(response["body"]) == {"message": "User c-1 not found"}
     assert response["multiValueHeaders"]["Access-Control-Allow-Origin"] == ["*"]
 
 
 def test_dynamodb_failure_is_500_without_internals(tables, get, monkeypatch):
     monkeypatch.setenv("USERS_TABLE_NAME", "no-such-table")
 
-    response = get("u-1")
+    response = get("c-1")
 
     assert response["statusCode"] == 500
     assert response["body"] == '{"message":"Internal server error"}'

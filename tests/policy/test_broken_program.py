@@ -164,6 +164,14 @@ def test_stage_without_access_logs(prod):
     assert_names(violations("api-stage-access-logs", inputs, prod.outputs), stage.name)
 
 
+def test_open_method_or_one_without_its_authorizer(prod):
+    method = first(prod.inputs, "aws:apigateway/method:Method",
+                   lambda r: r.props.get("httpMethod") == "GET")
+    for changes in ({"authorization": "NONE", "authorizerId": None}, {"authorizerId": None}):
+        inputs = with_props(prod.inputs, method, **changes)
+        assert_names(violations("api-method-authorization", inputs, prod.outputs), method.name)
+
+
 def test_stack_without_environment_tag(prod):
     outputs = [replace(r, default_tags={"project": "order-platform"}) for r in prod.outputs]
     found = violations("required-tags", prod.inputs, outputs)

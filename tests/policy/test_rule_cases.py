@@ -231,3 +231,27 @@ def test_resource_tags_make_up_for_provider_defaults():
     assert check("required-tags", tagged) == []
     messages = check("required-tags", tagged, untagged)
     assert len(messages) == 1 and "untagged" in messages[0] and "environment" in messages[0]
+
+
+# -- API Gateway methods ------------------------------------------------------------------
+
+def method(verb, authorization, authorizer_id="auth-1") -> Resource:
+    return Resource("aws:apigateway/method:Method", f"api-{str(verb).lower()}",
+                    {"httpMethod": verb, "authorization": authorization,
+                     "authorizerId": authorizer_id})
+
+
+@pytest.mark.parametrize("verb", ["GET", "POST", "DELETE", "ANY"])
+def test_open_methods_fail(verb):
+    [message] = check("api-method-authorization", method(verb, "NONE", None))
+    assert f"'api-{verb.lower()}'" in message and "open to anyone" in message
+
+
+def test_preflights_authorized_methods_and_unknowns_pass():
+    assert check("api-method-authorization", method("OPTIONS", "NONE", None),
+                 method("GET", "COGNITO_USER_POOLS"), method("PUT", "AWS_IAM", None),
+                 method("GET", "COGNITO_USER_POOLS", UNKNOWN), method(UNKNOWN, "NONE")) == []
+
+
+def test_an_authorizer_type_without_an_authorizer_fails():
+    assert check("api-method-authorization", method("GET", "COGNITO_USER_POOLS", None))

@@ -91,6 +91,12 @@ def _outputs(typ: str, name: str, inputs: dict) -> tuple[str, dict]:
         rid = "1234abcd-12ab-34cd-56ef-1234567890ab"
         arn = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{rid}"
         out["keyId"] = rid
+    elif typ == "aws:cognito/userPool:UserPool":
+        rid = f"{REGION}_{name.replace('-', '')[:9]}"
+        arn = f"arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/{rid}"
+        out["endpoint"] = f"cognito-idp.{REGION}.amazonaws.com/{rid}"
+    elif typ == "aws:cognito/userPoolClient:UserPoolClient":
+        rid = f"{name.replace('-', '')}client01"
     elif typ == "aws:cloudwatch/dashboard:Dashboard":
         out.setdefault("dashboardName", physical)
         arn = f"arn:aws:cloudwatch::{ACCOUNT}:dashboard/{out['dashboardName']}"

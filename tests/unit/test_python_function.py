@@ -9,6 +9,8 @@ from pathlib import Path
 import pulumi
 import pytest
 
+from tests.unit.mocks import ROOT
+
 
 STACKS = ["dev", "prod", "local"]
 FUNCTION = "aws:lambda/function:Function"
@@ -36,12 +38,20 @@ def test_function_archive_holds_only_its_own_module(graphs, stack, tmp_path):
         assert names == sorted([module, f"{area}/__init__.py"]), fn.name
 
 
-def test_shared_layer_has_python_prefix_and_only_shared_code(graphs, tmp_path):
+def test_shared_layer_has_python_prefix_shared_code_and_its_pinned_dependencies(graphs, tmp_path):
     layer = graphs["dev"].of_type("aws:lambda/layerVersion:LayerVersion")[0]
     names = write_zip(layer.inputs["code"], tmp_path / "layer.zip")
-    assert names and all(n.startswith("python/lambdas/shared/") for n in names)
+    assert names and all(n.startswith("python/") for n in names)
     assert "python/lambdas/shared/models.py" in names
-    assert not any("__pycache__" in n for n in names)
+    assert not any("__pycache__" in n or n.endswith(".pyc") for n in names)
+    # email-validator (pinned in requirements.txt) and what it requires, nothing else
+    packages = {n.split("/")[1] for n in names if not n.startswith("python/lambdas/")}
+    assert {"email_validator", "idna", "dns"} <= packages
+    assert {p for p in packages if not p.endswith(".dist-info")} == {"email_validator", "idna", "dns"}
+    pinned = (ROOT / "requirements.txt").read_text()
+    version = next(p.removesuffix(".dist-info").split("-")[1] for p in packages
+                   if p.startswith("email_validator-"))
+    assert f"email-validator=={version}" in pinned
 
 
 def test_function_and_layer_merge_into_an_importable_handler(graphs, tmp_path):

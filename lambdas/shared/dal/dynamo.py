@@ -29,6 +29,17 @@ def is_condition_failure(error: ClientError) -> bool:
     return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
+def cancelled_by_conditions(error: ClientError, count: int) -> list[bool] | None:
+    """For a `TransactWriteItems` of `count` entries refused by DynamoDB: which entries' conditions
+    failed, in order; None when the transaction failed for another reason (retry it)."""
+    if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+        return None
+    reasons = list(error.response.get("CancellationReasons") or [])
+    reasons += [{}] * (count - len(reasons))
+    failed = [reason.get("Code") == "ConditionalCheckFailed" for reason in reasons]
+    return failed if any(failed) else None
+
+
 def from_dynamo(value: Any) -> Any:
     """`Decimal` back to int or float, recursively, for payloads that must be plain JSON
     (Lambda's own serializer rejects `Decimal`)."""

@@ -10,7 +10,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from lambdas.shared.dal.dynamo import dynamodb
+from lambdas.shared.dal.dynamo import cancelled_by_conditions, dynamodb
 from lambdas.shared.plumbing.settings import InventoryEnv
 
 
@@ -47,10 +47,8 @@ def reserve(quantities: dict[str, int], order_write: dict[str, Any]) -> None:
     try:
         dynamodb().meta.client.transact_write_items(TransactItems=writes)
     except ClientError as error:
-        if error.response["Error"]["Code"] != "TransactionCanceledException":
-            raise
-        failed = [reason.get("Code") == "ConditionalCheckFailed" for reason in _reasons(error, len(writes))]
-        if not any(failed):
+        failed = cancelled_by_conditions(error, len(writes))
+        if failed is None:
             raise  # cancelled for another reason (e.g. a conflicting transaction): retry
         raise ReservationRefused(
             out_of_stock=[product for product, refused in zip(products, failed[1:]) if refused],
@@ -75,7 +73,3 @@ def add_demand(quantities: dict[str, int]) -> None:
         ]
     )
 
-
-def _reasons(error: ClientError, count: int) -> list[dict]:
-    reasons = error.response.get("CancellationReasons") or []
-    return list(reasons) + [{}] * (count - len(reasons))

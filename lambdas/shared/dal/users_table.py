@@ -1,4 +1,9 @@
-"""Data access for the users table (key `userId`). Conditional writes, no read-modify-write."""
+"""Data access for the users table (key `userId`). Conditional writes, no read-modify-write.
+
+Besides the users, the table holds one uniqueness item per email address (`userId` =
+`EMAIL#<address>`, `ownerId` = the user): written and deleted in one transaction with its user,
+so two accounts can never hold the same address and deleting a user frees it.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from lambdas.shared.dal.dynamo import is_condition_failure, table
+from lambdas.shared.dal.dynamo import cancelled_by_conditions, dynamodb, is_condition_failure, table
 from lambdas.shared.plumbing.settings import UsersEnv
 
 
@@ -14,15 +19,33 @@ def _users() -> Any:
     return table(UsersEnv.load().USERS_TABLE_NAME)
 
 
-def insert(item: dict[str, Any]) -> bool:
-    """Store a new user; False if that userId already exists."""
+class Taken(Exception):
+    """The user id, or the email address, already belongs to an account."""
+
+    def __init__(self, *, user: bool, email: bool) -> None:
+        super().__init__("user exists" if user else "email taken")
+        self.user, self.email = user, email
+
+
+def insert(item: dict[str, Any], email_key: str) -> None:
+    """Store a new user and claim its email address (`email_key`) in one transaction.
+
+    Raises `Taken` when the userId exists or another account holds the address.
+    """
+    name = UsersEnv.load().USERS_TABLE_NAME
+    writes = [
+        {"Put": {"TableName": name, "Item": item,
+                 "ConditionExpression": "attribute_not_exists(userId)"}},
+        {"Put": {"TableName": name, "Item": {"userId": email_key, "ownerId": item["userId"]},
+                 "ConditionExpression": "attribute_not_exists(userId)"}},
+    ]
     try:
-        _users().put_item(Item=item, ConditionExpression="attribute_not_exists(userId)")
+        dynamodb().meta.client.transact_write_items(TransactItems=writes)
     except ClientError as error:
-        if is_condition_failure(error):
-            return False
-        raise
-    return True
+        failed = cancelled_by_conditions(error, len(writes))
+        if failed is None:
+            raise
+        raise Taken(user=failed[0], email=failed[1]) from None
 
 
 def fetch(user_id: str) -> dict[str, Any] | None:
@@ -51,12 +74,26 @@ def update(user_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
     return response["Attributes"]
 
 
-def remove(user_id: str) -> bool:
-    """Delete a user; False if it did not exist."""
+def remove(user_id: str, email_key: str | None) -> bool:
+    """Delete a user and free its email address, in one transaction; False if it did not exist.
+
+    The address is freed only while it still names this user (`ownerId`).
+    """
+    name = UsersEnv.load().USERS_TABLE_NAME
+    writes = [{"Delete": {"TableName": name, "Key": {"userId": user_id},
+                          "ConditionExpression": "attribute_exists(userId)"}}]
+    if email_key:
+        writes.append({"Delete": {"TableName": name, "Key": {"userId": email_key},
+                                  "ConditionExpression": "ownerId = :owner",
+                                  "ExpressionAttributeValues": {":owner": user_id}}})
     try:
-        _users().delete_item(Key={"userId": user_id}, ConditionExpression="attribute_exists(userId)")
+        dynamodb().meta.client.transact_write_items(TransactItems=writes)
     except ClientError as error:
-        if is_condition_failure(error):
+        failed = cancelled_by_conditions(error, len(writes))
+        if failed is None:
+            raise
+        if failed[0]:
             return False
-        raise
+        # The address is held by nobody or by someone else: delete the user alone.
+        return remove(user_id, None)
     return True

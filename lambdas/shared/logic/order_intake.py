@@ -1,6 +1,7 @@
 """Order intake: placing an order, once per Idempotency-Key.
 
-Placing an order: the customer must exist; the order is written as PLACED, then `Order Placed`
+Placing an order: the customer is the caller (a body naming another customer is refused, 403)
+and must be registered; the order is written as PLACED, then `Order Placed`
 is published on the order bus. With an Idempotency-Key the order id is derived from the key and
 the customer, and Powertools idempotency replays the first response: a retry, even after a
 failed publish, ends in the same single order.
@@ -20,7 +21,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from lambdas.shared.dal import order_bus, orders_table, users_table
 from lambdas.shared.dal.dynamo import from_dynamo
 from lambdas.shared.logic.order_view import public_view
-from lambdas.shared.plumbing.errors import BadRequest, Conflict, DomainError
+from lambdas.shared.plumbing.caller import Caller
+from lambdas.shared.plumbing.errors import BadRequest, Conflict, DomainError, Forbidden
 from lambdas.shared.plumbing.idempotency import idempotent_on
 from lambdas.shared.plumbing.observability import count, get_logger
 from lambdas.shared.plumbing.settings import OrderLimitsEnv
@@ -40,8 +42,13 @@ class UnknownCustomer(Unprocessable):
     pass
 
 
-def place_order(request: OrderCreate, idempotency_key: str | None, lambda_context: LambdaContext | None) -> dict:
-    """Place the order and return it as the client sees it."""
+def place_order(caller: Caller, request: OrderCreate, idempotency_key: str | None,
+                lambda_context: LambdaContext | None) -> dict:
+    """Place the caller's order and return it as the client sees it."""
+    if request.customerId not in (None, caller.sub):
+        # Admins too: an order is placed by its customer (admins may only read others').
+        raise Forbidden("You may only place orders for yourself")
+    request = request.model_copy(update={"customerId": caller.sub})
     limit = OrderLimitsEnv.load().MAX_ORDER_AMOUNT
     if request.amount > limit:
         raise BadRequest(f"Invalid request: amount: must be at most {limit}")

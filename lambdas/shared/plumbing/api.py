@@ -7,6 +7,8 @@
 
 Error bodies are always `{"message": "..."}`:
     invalid JSON, invalid fields, BadRequest -> 400 (the message names the field)
+    Unauthorized (no caller claims)          -> 401
+    Forbidden (not the caller's resource)    -> 403
     NotFound, unknown route                  -> 404
     Conflict                                 -> 409
     anything else                            -> 500 "Internal server error" (details only logged)
@@ -33,7 +35,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from pydantic import BaseModel, ValidationError
 
 from lambdas.shared.plumbing import jsonutil
-from lambdas.shared.plumbing.errors import BadRequest, Conflict, DomainError, NotFound
+from lambdas.shared.plumbing.errors import (BadRequest, Conflict, DomainError, Forbidden, NotFound,
+                                            Unauthorized)
 from lambdas.shared.plumbing.observability import count, get_logger, instrument
 from lambdas.shared.plumbing.settings import ApiEnv
 
@@ -42,6 +45,8 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 INTERNAL_ERROR = "Internal server error"
 _DOMAIN_STATUS: dict[type[DomainError], HTTPStatus] = {
     BadRequest: HTTPStatus.BAD_REQUEST,
+    Unauthorized: HTTPStatus.UNAUTHORIZED,
+    Forbidden: HTTPStatus.FORBIDDEN,
     NotFound: HTTPStatus.NOT_FOUND,
     Conflict: HTTPStatus.CONFLICT,
 }

@@ -22,3 +22,11 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     """The request conflicts with the current state of the resource (409)."""
+
+
+class Unauthorized(DomainError):
+    """The request carries no caller the API can act for (401)."""
+
+
+class Forbidden(DomainError):
+    """The caller is known but may not do this (403)."""

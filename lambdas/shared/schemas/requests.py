@@ -7,12 +7,11 @@ sides enforce the same rules. Keep them flat and simple so the generated schemas
 
 from __future__ import annotations
 
+import unicodedata
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
-
-EMAIL_PATTERN = r"^[^\s@]+@[^\s@]+\.[^\s@]+$"
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
 
 class RequestModel(BaseModel):
@@ -34,28 +33,45 @@ class RequestModel(BaseModel):
         return value
 
 
-_EMAIL_FIELD = {"max_length": 254, "pattern": EMAIL_PATTERN, "json_schema_extra": {"format": "email"}}
-_NAME_FIELD = {"min_length": 1, "max_length": 100}
 _AGE_FIELD = {"ge": 0, "le": 150}
+# What the API Gateway model checks of a name: no ASCII control character and at least one
+# character that is not a space. The handler also strips it and refuses every Unicode control
+# or format character (`_clean_name`).
+NAME_PATTERN = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
+
+
+def _clean_name(value: str) -> str:
+    name = value.strip()
+    if not name:
+        raise ValueError("must not be blank")
+    if any(unicodedata.category(char).startswith("C") for char in name):
+        raise ValueError("must not contain control characters")
+    return name
+
+
+Name = Annotated[str, Field(min_length=1, max_length=100, json_schema_extra={"pattern": NAME_PATTERN}),
+                 AfterValidator(_clean_name)]
 
 
 class UserCreate(RequestModel):
-    email: str = Field(**_EMAIL_FIELD)
-    name: str = Field(**_NAME_FIELD)
+    """The caller's profile. The email is not in the body: it comes from the caller's token."""
+
+    name: Name
     age: int | None = Field(default=None, **_AGE_FIELD)
 
 
 class UserUpdate(RequestModel):
+    """A partial update of the caller's profile (the email belongs to the user pool)."""
+
     model_config = ConfigDict(json_schema_extra={"minProperties": 1})
 
-    email: str | None = Field(default=None, **_EMAIL_FIELD)
-    name: str | None = Field(default=None, **_NAME_FIELD)
+    name: Name | None = None
     age: int | None = Field(default=None, **_AGE_FIELD)
 
     @model_validator(mode="after")
     def _at_least_one_field(self) -> UserUpdate:
         if not self.model_fields_set:
-            raise ValueError("at least one of email, name, age is required")
+            raise ValueError("at least one of name, age is required")
         return self
 
     def changes(self) -> dict[str, Any]:
@@ -96,7 +112,8 @@ class OrderItem(RequestModel):
 
 
 class OrderCreate(RequestModel):
-    customerId: str = Field(min_length=1, max_length=64)
+    # The caller places orders for themselves: absent means the caller, another id is a 403.
+    customerId: str | None = Field(default=None, min_length=1, max_length=64)
     items: list[OrderItem] = Field(min_length=1, max_length=50)
     # A JSON number, kept as the exact Decimal of its text (19.99 stays 19.99).
     amount: Amount

@@ -18,6 +18,7 @@ from components.monitoring import Monitoring, MonitoringArgs
 from components.python_function import (AsyncInvoke, FunctionDefaults, PythonFunction,
                                         PythonFunctionArgs)
 from components.rest_api import RestApi, RestApiArgs
+from components.user_pool import UserPool, UserPoolArgs
 from components.tables import Protection
 from components.user_api import UserApi, UserApiArgs
 from stack_settings import load_settings
@@ -68,9 +69,12 @@ def build(extra_function: bool) -> Monitoring:
         name_prefix=prefix, runtime=settings.runtime, architecture=settings.architecture,
         log_retention_days=settings.log_retention_days, log_level=settings.log_level,
         tracing=settings.tracing, layers=[settings.powertools_layer_arn(region)])
+    pool = UserPool("user-pool", UserPoolArgs(
+        name_prefix=prefix, settings=settings.auth,
+        protection=Protection(protect=False, point_in_time_recovery=False)))
     api = RestApi("api", RestApiArgs(name_prefix=prefix, settings=settings.api,
                                      log_retention_days=settings.log_retention_days,
-                                     tracing=settings.tracing))
+                                     tracing=settings.tracing, user_pool_arns=[pool.arn]))
     users = UserApi("users", UserApiArgs(
         api=api, defaults=defaults, sizing=settings.functions.api,
         protection=Protection(protect=False, point_in_time_recovery=False),
