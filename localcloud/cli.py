@@ -1,8 +1,10 @@
-"""`python -m localcloud up | fire | status`: the command line of the local cloud.
+"""`python -m localcloud up | fire | status | token`: the command line of the local cloud.
 
-`up` serves until SIGINT, SIGTERM or SIGHUP; `fire` and `status` talk to a running local cloud
-at --endpoint-url, else $AWS_ENDPOINT_URL, else localhost:--port, and report a bad argument or
-an unreachable endpoint in one line (exit code non-zero), never a traceback.
+`up` serves until SIGINT, SIGTERM or SIGHUP; `fire`, `status` and `token` talk to a running
+local cloud at --endpoint-url, else $AWS_ENDPOINT_URL, else localhost:--port, and report a bad
+argument or an unreachable endpoint in one line (exit code non-zero), never a traceback.
+`token --user EMAIL` creates and confirms that user in the stack's user pool and prints an ID
+token for the API's `Authorization` header.
 """
 
 from __future__ import annotations
@@ -44,6 +46,17 @@ def _parser() -> argparse.ArgumentParser:
 
     status = commands.add_parser("status", help="show what a running local cloud serves")
     _endpoint_options(status)
+
+    token = commands.add_parser(
+        "token", help="create/confirm a user in the local user pool and print an ID token")
+    token.add_argument("--user", required=True, help="the user's email address")
+    token.add_argument("--password", default=None,
+                       help="set this password (default: a random one, set every time)")
+    token.add_argument("--admin", action="store_true", help="also add the user to `admin`")
+    token.add_argument("--pool-id", default=None, help="default: the stack output UserPoolId")
+    token.add_argument("--client-id", default=None,
+                       help="default: the stack output UserPoolClientId")
+    _endpoint_options(token)
     return parser
 
 
@@ -88,24 +101,66 @@ def main(argv: list[str] | None = None) -> int:
             print(f"localcloud fire: {error}", file=sys.stderr)
             return 2
         return _admin(endpoint_url(args), f"/_localcloud/schedules/{args.rule}/fire", body)
+    if args.command == "token":
+        return token(args)
     return _admin(endpoint_url(args), "/_localcloud/status", None)
 
 
 def _admin(endpoint: str, path: str, body: dict | None) -> int:
+    answer = _admin_call(endpoint, path, body)
+    if answer is None:
+        return 1
+    print(json.dumps(answer, indent=2))
+    return 0
+
+
+def _admin_call(endpoint: str, path: str, body: dict | None) -> dict | None:
+    """The admin endpoint's JSON answer, or None after printing why there is none."""
     request = urllib.request.Request(
         f"{endpoint}{path}", method="GET" if body is None else "POST",
         data=None if body is None else json.dumps(body).encode(),
         headers={"Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
-            print(json.dumps(json.loads(response.read()), indent=2))
-            return 0
+            return json.loads(response.read())
     except urllib.error.HTTPError as error:
         print(f"error {error.code}: {error.read().decode()}", file=sys.stderr)
     except (OSError, ValueError) as error:  # unreachable, or not a local cloud's answer
         reason = getattr(error, "reason", error)
         print(f"no local cloud answers at {endpoint}: {reason}", file=sys.stderr)
-    return 1
+    return None
+
+
+def token(args: argparse.Namespace) -> int:
+    """Print an ID token of `--user` for the running stack's user pool."""
+    import secrets
+
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from .core.clients import local_client, sign_in
+
+    endpoint = endpoint_url(args)
+    status = _admin_call(endpoint, "/_localcloud/status", None)
+    if status is None:
+        return 1
+    outputs = status.get("outputs") or {}
+    pool = args.pool_id or outputs.get("UserPoolId")
+    client = args.client_id or outputs.get("UserPoolClientId")
+    if not pool or not client:
+        print("localcloud token: the stack exports no UserPoolId / UserPoolClientId "
+              "(give --pool-id and --client-id)", file=sys.stderr)
+        return 1
+    # Random but valid for any password policy: upper, lower, digit and symbol.
+    password = args.password or f"Lc-{secrets.token_urlsafe(12)}9a!"
+    region = pool.split("_", 1)[0]
+    try:
+        result = sign_in(local_client("cognito-idp", endpoint, region), pool, client, args.user,
+                         password, groups=("admin",) if args.admin else ())
+    except (ClientError, BotoCoreError) as error:
+        print(f"localcloud token: {error}", file=sys.stderr)
+        return 1
+    print(result["IdToken"])
+    return 0
 
 
 def up(args: argparse.Namespace) -> int:

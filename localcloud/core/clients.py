@@ -1,6 +1,7 @@
-"""Clients for a local cloud: boto3 on its endpoint with fake credentials, and HTTP on a REST
-API as a browser app on another origin would call it. Used by the local cloud itself, the
-tests and the benchmarks."""
+"""Clients for a local cloud: boto3 on its endpoint with fake credentials, HTTP on a REST API as
+a browser app on another origin would call it (with the caller's ID token), and signing in to
+a local user pool. Used by the local cloud itself, its command line, the tests and the
+benchmarks."""
 
 from __future__ import annotations
 
@@ -25,13 +26,49 @@ def local_client(service: str, endpoint_url: str, region: str, *, max_attempts: 
 
 
 class ApiSession(requests.Session):
-    """HTTP on ApiUrl with relative paths, sent with an `Origin` like a browser app's."""
+    """HTTP on ApiUrl with relative paths, sent with an `Origin` like a browser app's and, when
+    given, the caller's ID token in `Authorization` (what the API's authorizer reads)."""
 
-    def __init__(self, base_url: str, origin: str = "https://app.example.com") -> None:
+    def __init__(self, base_url: str, origin: str = "https://app.example.com",
+                 token: str | None = None) -> None:
         super().__init__()
         self.base_url = base_url.rstrip("/")
         self.headers["Origin"] = origin
+        if token:
+            self.headers["Authorization"] = token
 
     def request(self, method, url, *args, **kwargs):
         kwargs.setdefault("timeout", 60)
         return super().request(method, self.base_url + url, *args, **kwargs)
+
+
+def sign_in(cognito: Any, pool_id: str, client_id: str, email: str, password: str, *,
+            groups: tuple[str, ...] = ()) -> dict[str, str]:
+    """Create (or reset) a confirmed user of a local pool and sign in as a client does.
+
+    The account is made as an administrator would (`AdminCreateUser` with a verified email,
+    `AdminSetUserPassword` permanent, no invitation mail), then the app client signs in with
+    `InitiateAuth` USER_PASSWORD_AUTH (on AWS the app uses SRP; see components/user_pool.py).
+    Returns the `AuthenticationResult`: `IdToken`, `AccessToken`, `RefreshToken`, `ExpiresIn`.
+    """
+    try:
+        cognito.admin_create_user(
+            UserPoolId=pool_id, Username=email, MessageAction="SUPPRESS",
+            UserAttributes=[{"Name": "email", "Value": email},
+                            {"Name": "email_verified", "Value": "true"}])
+    except cognito.exceptions.UsernameExistsException:
+        pass
+    cognito.admin_set_user_password(UserPoolId=pool_id, Username=email, Password=password,
+                                    Permanent=True)
+    for group in groups:
+        cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=email, GroupName=group)
+    return cognito.initiate_auth(
+        ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": email, "PASSWORD": password})["AuthenticationResult"]
+
+
+def fetch_json(url: str, *, timeout: float = 10) -> Any:
+    """GET a JSON document (e.g. a user pool's JWKS); raises on a non-2xx answer."""
+    response = requests.get(url, timeout=timeout)
+    response.raise_for_status()
+    return response.json()

@@ -1,12 +1,14 @@
-"""The `fire` and `status` commands against the session's local cloud, as a user runs them."""
+"""The CLI commands (`fire`, `status`, `token`) against the session's local cloud, as a user runs them."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import socket
 import subprocess
 import sys
+import urllib.request
 
 import pytest
 
@@ -63,3 +65,25 @@ def test_an_unreachable_endpoint_is_a_one_line_error(command):
     assert done.returncode == 1
     assert "Traceback" not in done.stderr and len(done.stderr.splitlines()) == 1
     assert done.stderr.startswith(f"no local cloud answers at {nowhere}: ")
+
+
+def test_token_prints_an_id_token_the_api_accepts(endpoint, outputs):
+    done = _cli("token", "--user", "cli@example.com", "--admin", "--endpoint-url", endpoint,
+                "--pool-id", outputs["userPoolId"], "--client-id", outputs["userPoolClientId"])
+    assert done.returncode == 0, done.stderr
+    token = done.stdout.strip()
+    claims = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
+    assert (claims["email"], claims["token_use"], claims["cognito:groups"]) == (
+        "cli@example.com", "id", ["admin"])
+    request = urllib.request.Request(f"{outputs['apiUrl']}/private",
+                                     headers={"Authorization": token})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status == 200
+
+
+def test_token_without_a_user_pool_output_is_a_one_line_error(endpoint):
+    done = _cli("token", "--user", "x@example.com", "--endpoint-url", endpoint)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "localcloud token: the stack exports no UserPoolId / UserPoolClientId "
+        "(give --pool-id and --client-id)"]

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from . import apigateway, compute, data, events, iam, monitoring
+from . import apigateway, cognito, compute, data, events, iam, monitoring
 
 HANDLERS = {
     **iam.HANDLERS,
@@ -14,5 +14,6 @@ HANDLERS = {
     **data.HANDLERS,
     **events.HANDLERS,
     **apigateway.HANDLERS,
+    **cognito.HANDLERS,
     **monitoring.HANDLERS,
 }

@@ -12,6 +12,8 @@ from .base import Context, as_int, drop_none, physical_name
 
 
 CUSTOM_ID_TAG = "_custom_id_"  # moto.utilities.id_generator.TAG_KEY_CUSTOM_ID
+# Authorizer types the local REST API server enforces (services/apigateway/authorizer.py).
+ENFORCED_AUTHORIZERS = ("COGNITO_USER_POOLS",)
 
 
 def _api_arn(ctx: Context, api_id: str) -> str:
@@ -80,6 +82,10 @@ def _same_named(inputs: dict, *names: str) -> dict:
 
 
 def method(ctx: Context, name: str, inputs: dict):
+    kind = inputs.get("authorization", "NONE")
+    if kind not in ("NONE", *ENFORCED_AUTHORIZERS):
+        ctx.note(f"REST API methods with {kind} authorization are NOT enforced: they are served "
+                 "to every caller")
     ctx.aws("apigateway").put_method(**drop_none({
         **_method_key(inputs), "authorizationType": inputs.get("authorization", "NONE"),
         **_same_named(inputs, "authorizerId", "apiKeyRequired", "operationName",
@@ -145,6 +151,25 @@ def gateway_response(ctx: Context, name: str, inputs: dict):
         "responseTemplates": inputs.get("responseTemplates"),
     }))
     return f"aggr-{api_id}-{inputs['responseType']}", {}
+
+
+def authorizer(ctx: Context, name: str, inputs: dict):
+    kind = inputs.get("type") or "TOKEN"
+    created = ctx.aws("apigateway").create_authorizer(**drop_none({
+        "restApiId": inputs["restApi"],
+        "name": physical_name(inputs, name, max_len=128, allowed=r"[^\w .-]"),
+        "type": kind, "providerARNs": inputs.get("providerArns"),
+        "authType": inputs.get("authorizerType"), "authorizerUri": inputs.get("authorizerUri"),
+        "authorizerCredentials": inputs.get("authorizerCredentials"),
+        "identitySource": inputs.get("identitySource"),
+        "identityValidationExpression": inputs.get("identityValidationExpression"),
+        "authorizerResultTtlInSeconds": as_int(inputs.get("authorizerResultTtlInSeconds")),
+    }))
+    if kind not in ENFORCED_AUTHORIZERS:
+        ctx.note(f"REST API authorizer {created['name']} ({kind}) is NOT enforced: its routes "
+                 "are served to every caller")
+    return created["id"], {"arn": f"{_api_arn(ctx, inputs['restApi'])}/authorizers/"
+                                  f"{created['id']}"}
 
 
 def deployment(ctx: Context, name: str, inputs: dict):
@@ -222,6 +247,7 @@ HANDLERS = {
     "aws:apigateway/model:Model": model,
     "aws:apigateway/requestValidator:RequestValidator": request_validator,
     "aws:apigateway/response:Response": gateway_response,
+    "aws:apigateway/authorizer:Authorizer": authorizer,
     "aws:apigateway/deployment:Deployment": deployment,
     "aws:apigateway/stage:Stage": stage,
     "aws:apigateway/methodSettings:MethodSettings": method_settings,

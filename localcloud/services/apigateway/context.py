@@ -58,6 +58,7 @@ class RequestContext:
     integration_latency_ms: int | None = None
     integration_error: str | None = None
     error: GatewayError | None = None
+    authorizer_claims: dict[str, str] | None = None  # set by a COGNITO_USER_POOLS authorizer
 
     @property
     def api_id(self) -> str:
@@ -121,6 +122,8 @@ class RequestContext:
                 json.dumps(error.validation_error)[1:-1] if error and error.validation_error
                 else None),
         }
+        for name, value in (self.authorizer_claims or {}).items():
+            values[f"context.authorizer.claims.{name}"] = value
         for name, value in self.stage_variables.items():
             values[f"stageVariables.{name}"] = value
         return values

@@ -1,7 +1,7 @@
 """A REST API's definition as read from moto with boto3, compiled for serving, and cached.
 
 Everything comes from the API Gateway control plane (resources with their methods and
-integrations, models, request validators, gateway responses, stages): there is no second
+integrations, models, request validators, gateway responses, stages, authorizers): there is no second
 description of the API anywhere. moto keeps the latest definitions rather than a per-deployment
 snapshot, so a change is served without a new deployment.
 """
@@ -22,6 +22,7 @@ from referencing.jsonschema import DRAFT4
 from localcloud.core.http import HTTP_METHODS
 from localcloud.core.pagination import all_items
 
+from .authorizer import Authorizer
 from .router import Router
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,8 @@ class Method:
     validate_parameters: bool = False
     method_responses: dict[str, Any] = field(default_factory=dict)
     authorization_type: str = "NONE"
+    authorizer_id: str | None = None
+    authorization_scopes: tuple[str, ...] = ()
     api_key_required: bool = False
 
 
@@ -73,6 +76,7 @@ class ApiDefinition:
     models: dict[str, Draft4Validator]  # by model name
     gateway_responses: dict[str, dict[str, Any]]  # by response type
     stages: dict[str, Stage]
+    authorizers: dict[str, Authorizer] = field(default_factory=dict)  # by id
 
 
 def model_uri(api_id: str, name: str) -> str:
@@ -110,6 +114,8 @@ def load_api(client: Any, api_id: str) -> ApiDefinition | None:
                            _items(client, "get_gateway_responses", restApiId=api_id)},
         stages={s["stageName"]: _stage(s)
                 for s in client.get_stages(restApiId=api_id).get("item", [])},
+        authorizers={a["id"]: Authorizer.from_api(a)
+                     for a in _items(client, "get_authorizers", restApiId=api_id)},
     )
 
 
@@ -128,6 +134,8 @@ def _method(resource: Resource, verb: str, method: dict[str, Any],
         validate_parameters=bool(validator.get("validateRequestParameters")),
         method_responses=dict(method.get("methodResponses") or {}),
         authorization_type=method.get("authorizationType") or "NONE",
+        authorizer_id=method.get("authorizerId") or None,
+        authorization_scopes=tuple(method.get("authorizationScopes") or ()),
         api_key_required=bool(method.get("apiKeyRequired")),
     )
 

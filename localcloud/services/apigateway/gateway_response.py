@@ -41,6 +41,8 @@ BAD_LAMBDA_RESPONSE = GatewayError("DEFAULT_5XX", "Internal server error", statu
 TIMED_OUT = GatewayError("INTEGRATION_TIMEOUT", "Endpoint request timed out")
 CONFIGURATION_ERROR = GatewayError("API_CONFIGURATION_ERROR", "Internal server error")
 TOO_LARGE = GatewayError("REQUEST_TOO_LARGE", "Request Too Long")
+AUTHORIZER_CONFIGURATION_ERROR = GatewayError("AUTHORIZER_CONFIGURATION_ERROR",
+                                              "Internal server error")
 
 
 def gateway_response(error: GatewayError, ctx: RequestContext,

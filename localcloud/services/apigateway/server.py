@@ -4,7 +4,8 @@ The gateway hands every `/restapis/{apiId}/{stage}/_user_request_/{path}` reques
 `RestApiServer.handle`. The API's definition is read from moto (cached, see
 `definition`); the request then goes through what API Gateway does:
 
-    stage -> route (resource + method) -> request validation -> integration
+    stage -> route (resource + method) -> authorizer (COGNITO_USER_POOLS, see `authorizer`)
+    -> request validation -> integration
     (MOCK, or AWS_PROXY through `Cloud.invoke` with the integration timeout) -> response,
     with gateway responses for API Gateway's own errors and an access log line per request.
 """
@@ -20,14 +21,18 @@ from functools import cache
 from typing import Any
 from urllib.parse import parse_qsl
 
+from localcloud.core.clients import fetch_json
 from localcloud.core.http import GatewayRequest, HttpResponse, Route, RouteTable
+from localcloud.core.pagination import all_items
 from localcloud.core.ports import Cloud
 
 from .access_log import AccessLogWriter
+from .authorizer import CognitoAuthorizer, PoolDirectory
 from .context import GatewayError, RequestContext, render
 from .definition import ApiDefinition, DefinitionCache, Method, Stage
-from .gateway_response import (BAD_LAMBDA_RESPONSE, CONFIGURATION_ERROR, INTERNAL_ERROR,
-                               MISSING_ROUTE, TIMED_OUT, TOO_LARGE, gateway_response)
+from .gateway_response import (AUTHORIZER_CONFIGURATION_ERROR, BAD_LAMBDA_RESPONSE,
+                               CONFIGURATION_ERROR, INTERNAL_ERROR, MISSING_ROUTE, TIMED_OUT,
+                               TOO_LARGE, gateway_response)
 from .integrations.aws_proxy import function_target, proxy_event, proxy_response
 from .integrations.mock import mock_response
 from .request import HttpRequest
@@ -43,13 +48,22 @@ class RestApiServer:
     """Answers requests to the REST APIs deployed in the local cloud."""
 
     def __init__(self, cloud: Cloud, *, definition_max_age: float = 2.0,
-                 log_flush_interval: float = 0.2, max_concurrent_invokes: int = 256) -> None:
+                 log_flush_interval: float = 0.2, max_concurrent_invokes: int = 256,
+                 token_cache: bool = True) -> None:
         self._cloud = cloud
         self._definitions = DefinitionCache(cache(lambda: cloud.aws("apigateway")),
                                             max_age=definition_max_age)
         self._access_log = AccessLogWriter(cache(lambda: cloud.aws("logs")),
                                            flush_interval=log_flush_interval)
         self._warned: set[str] = set()
+        # Signing keys as any client gets them, from the Cognito endpoint (moto behind the
+        # gateway); app clients from the control plane.
+        self._authorizer = CognitoAuthorizer(PoolDirectory(
+            fetch_jwks=lambda pool: fetch_json(
+                f"{cloud.endpoint_url}/{pool}/.well-known/jwks.json"),
+            list_clients=lambda pool: {c["ClientId"] for c in all_items(
+                cloud.aws("cognito-idp"), "list_user_pool_clients", "UserPoolClients",
+                UserPoolId=pool)}), cache=token_cache)
         # Invokes run here so that a request can stop waiting at the integration timeout.
         self._invokes = ThreadPoolExecutor(max_workers=max_concurrent_invokes,
                                            thread_name_prefix="apigw-invoke")
@@ -147,10 +161,9 @@ class RestApiServer:
         api, method = self._route(api, ctx)
         if method is None:
             return gateway_response(MISSING_ROUTE, ctx, api.gateway_responses)
-        if method.authorization_type != "NONE" or method.api_key_required:
-            self._warn_once(f"{method.http_method} {method.resource_path} asks for "
-                            f"{method.authorization_type} authorization or an API key, which "
-                            "the local cloud does not check")
+        denied = self._authorize(api, method, ctx)
+        if denied is not None:
+            return gateway_response(denied, ctx, api.gateway_responses)
         query = parse_qsl(ctx.request.query, keep_blank_values=True)
         query_names: dict[str, list[str]] = {}
         for name, value in query:
@@ -175,6 +188,28 @@ class RestApiServer:
         result.headers.extend([("x-amzn-RequestId", ctx.request_id),
                                ("x-amz-apigw-id", ctx.extended_request_id)])
         return result
+
+    def _authorize(self, api: ApiDefinition, method: Method,
+                   ctx: RequestContext) -> GatewayError | None:
+        """None when the request may go on (claims kept on `ctx`), else the error to answer."""
+        kind = method.authorization_type
+        if kind == "COGNITO_USER_POOLS":
+            authorizer = api.authorizers.get(method.authorizer_id or "")
+            if authorizer is None or authorizer.type != kind or authorizer.header is None:
+                log.warning("%s %s names authorizer %r, which is not a Cognito authorizer "
+                            "reading a header", method.http_method, method.resource_path,
+                            method.authorizer_id)
+                return AUTHORIZER_CONFIGURATION_ERROR
+            result = self._authorizer.authorize(authorizer, method.authorization_scopes,
+                                                ctx.request.header(authorizer.header))
+            if isinstance(result, GatewayError):
+                return result
+            ctx.authorizer_claims = result
+        elif kind != "NONE" or method.api_key_required:
+            self._warn_once(f"NOT ENFORCED: {method.http_method} {method.resource_path} asks "
+                            f"for {kind} authorization or an API key, which the local cloud "
+                            "does not check; the route is served to every caller")
+        return None
 
     def _invoke_proxy(self, api: ApiDefinition, method: Method, ctx: RequestContext,
                       query: list[tuple[str, str]]) -> HttpResponse | GatewayError:

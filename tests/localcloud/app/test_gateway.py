@@ -19,6 +19,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from localcloud.core.clients import sign_in
 from localcloud.services.sns.protocol import publications_from_query
 from tests.localcloud.paths import FIXTURE_APP, REPO_ROOT
 from tests.waiting import wait_for
@@ -300,3 +301,17 @@ def test_shutdown_under_load_lets_running_invocations_finish(tmp_path):
     assert "Traceback" not in output, output
     assert sorted((status, body.get("event", {}).get("client")) for status, body in results) == [
         (200, 0), (200, 1), (200, 2), (200, 3)], results
+
+
+def test_a_cognito_route_needs_a_token_the_local_pool_signed(aws, outputs):
+    """Through the gateway as a client sees it: the pool's keys come from the local Cognito."""
+    private = f"{outputs['apiUrl']}/private"
+    status, _, body = _raw(private, "GET")
+    assert status == 401 and json.loads(body) == {"message": "Unauthorized"}
+
+    tokens = sign_in(aws("cognito-idp"), outputs["userPoolId"], outputs["userPoolClientId"],
+                     "gw@example.com", "Gateway-pass-1")
+    request = urllib.request.Request(private, headers={"Authorization": tokens["IdToken"]})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        event = json.loads(response.read())["event"]
+    assert event["requestContext"]["authorizer"]["claims"]["email"] == "gw@example.com"

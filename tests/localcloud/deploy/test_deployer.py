@@ -199,3 +199,21 @@ def test_policy_document_invoke_builds_iam_json():
         "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "arn:aws:sqs:us-east-1:1:q",
         "Principal": {"Service": "lambda.amazonaws.com"},
         "Condition": {"ArnEquals": {"aws:SourceArn": "arn:x"}}}]}
+
+
+def test_user_pool_client_group_and_authorizers_are_stored(aws, outputs, local_cloud):
+    cognito = aws("cognito-idp")
+    pool = cognito.describe_user_pool(UserPoolId=outputs["userPoolId"])["UserPool"]
+    assert pool["Name"] == "fixture-users" and pool["UsernameAttributes"] == ["email"]
+    assert pool["Policies"]["PasswordPolicy"]["MinimumLength"] == 10
+    client = cognito.describe_user_pool_client(
+        UserPoolId=outputs["userPoolId"], ClientId=outputs["userPoolClientId"])["UserPoolClient"]
+    assert "ALLOW_USER_PASSWORD_AUTH" in client["ExplicitAuthFlows"]
+    assert [g["GroupName"] for g in cognito.list_groups(
+        UserPoolId=outputs["userPoolId"])["Groups"]] == ["admin"]
+    authorizers = {a["type"]: a for a in aws("apigateway").get_authorizers(
+        restApiId=_api_id(outputs["apiUrl"]))["items"]}
+    assert authorizers["COGNITO_USER_POOLS"]["providerARNs"] == [pool["Arn"]]
+    # what the local cloud does not enforce is said at start-up
+    assert any("(TOKEN) is NOT enforced" in note for note in local_cloud.deployment.notes)
+    assert "NOT enforced" in local_cloud.summary()

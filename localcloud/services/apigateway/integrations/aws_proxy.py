@@ -118,6 +118,9 @@ def proxy_event(ctx: RequestContext, query: list[tuple[str, str]],
             },
             "domainName": ctx.domain_name,
             "apiId": ctx.api_id,
+            # a COGNITO_USER_POOLS method: the verified token's claims (authorizer.py)
+            **({"authorizer": {"claims": dict(ctx.authorizer_claims)}}
+               if ctx.authorizer_claims is not None else {}),
         },
         "body": body,
         "isBase64Encoded": encoded,
