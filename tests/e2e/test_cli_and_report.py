@@ -23,7 +23,7 @@ def aws_cli(endpoint: str, *args: str) -> dict:
 
 
 def test_aws_cli_works_against_the_local_endpoint(endpoint, outputs, api):
-    created = api.post("/users", json={"email": "cli@example.com", "name": "Cli"}).json()
+    created = api.user
     scan = aws_cli(endpoint, "dynamodb", "scan", "--table-name", outputs["UsersTableName"])
     assert created["userId"] in {i["userId"]["S"] for i in scan["Items"]}
 
@@ -37,9 +37,9 @@ def test_aws_cli_works_against_the_local_endpoint(endpoint, outputs, api):
     assert [m["Body"] for m in received["Messages"]] == ["hello"]
 
 
-def test_daily_report_fired_on_demand_reflects_todays_orders(aws, outputs, api, fire_schedule):
-    customer = api.post("/users", json={"email": "report@example.com", "name": "R"}).json()
-    placed = api.post("/orders", json={"customerId": customer["userId"], "amount": 12.5,
+def test_daily_report_fired_on_demand_reflects_todays_orders(aws, outputs, caller, fire_schedule):
+    api = caller("report@example.com", name="R")
+    placed = api.post("/orders", json={"customerId": api.sub, "amount": 12.5,
                                        "items": [{"productId": "p-report", "quantity": 1}],
                                        "paymentToken": "tok_visa"})
     assert placed.status_code == 201, placed.text

@@ -24,10 +24,19 @@ def watch(aws, outputs):
 
 
 @pytest.fixture(scope="module")
-def customer(api):
-    response = api.post("/users", json={"email": "grace@example.com", "name": "Grace"})
-    assert response.status_code == 201, response.text
-    return response.json()
+def grace(caller):
+    return caller("grace@example.com", name="Grace")
+
+
+@pytest.fixture(scope="module")
+def api(grace):
+    """Orders are placed and read by their customer."""
+    return grace
+
+
+@pytest.fixture(scope="module")
+def customer(grace):
+    return grace.user
 
 
 def stock_of(aws, outputs, product: str) -> int:
