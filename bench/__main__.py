@@ -17,6 +17,7 @@ BENCHMARKS = {
     "localcloud": "bench.localcloud",
     "lambda": "bench.lambda_invoke",
     "api": "bench.api",
+    "auth": "bench.auth",
 }
 
 

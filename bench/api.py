@@ -23,11 +23,13 @@ from typing import Callable
 import requests
 
 from bench.cloud import CloudProcess, CpuMeter, local_cloud, memory_kib
-from bench.orders import create_customer, order_body, place_order, seed_stock, wait_final
+from bench.orders import (Customer, create_customer, order_body, place_order, seed_stock,
+                          wait_final)
 from bench.stats import cores, median, ms, percentile
 from bench.table import show
 
 REQUESTS = 200
+USER_REQUESTS = 100  # per row: each needs a newly signed-in user
 ORDER_REQUESTS = 50  # each order also runs ~9 functions and a workflow in the background
 CLIENTS = (1, 4)
 WARM_ORDERS = 5
@@ -38,10 +40,9 @@ STEPS = ("PLACED", "PROCESSING", "VALIDATED", "PAID", "RESERVED", "CONFIRMED")
 def run() -> None:
     with local_cloud() as cloud:
         cloud.wait_idle()
-        api = cloud.api()
-        customer = create_customer(api)
+        customer = create_customer(cloud)
         product = seed_stock(cloud, 100_000)
-        _order_to_confirmed(api, customer, product)
+        _order_to_confirmed(customer.api, customer.user_id, product)
         _latency(cloud, customer, product)
 
 
@@ -80,21 +81,27 @@ def _step_seconds(order: dict) -> dict[str, float]:
 
 # -- latency and throughput ---------------------------------------------------------------------
 
-def _latency(cloud: CloudProcess, customer: str, product: str) -> None:
-    user_ids = [create_customer(cloud.api()) for _ in range(20)]
+def _latency(cloud: CloudProcess, customer: Customer, product: str) -> None:
+    users = [create_customer(cloud) for _ in range(20)]
+    # POST /users registers the caller: every request needs a user of its own, signed in
+    # before the rows start (sign-in is not part of what is measured).
+    newcomers = iter([cloud.sign_in(f"u-{uuid.uuid4().hex[:12]}@example.com")
+                      for _ in range(len(CLIENTS) * USER_REQUESTS + 3 * sum(CLIENTS))])
 
     def post_user(session, i):
-        return session.post("/users", json={"email": f"u-{uuid.uuid4().hex[:12]}@example.com",
-                                            "name": "Bench"})
+        return session.post("/users", json={"name": "Bench"},
+                            headers={"Authorization": next(newcomers)})
 
     def get_user(session, i):
-        return session.get(f"/users/{user_ids[i % len(user_ids)]}")
+        user = users[i % len(users)]
+        return session.get(f"/users/{user.user_id}", headers={"Authorization": user.token})
 
     def post_order(session, i):
-        return session.post("/orders", json=order_body(customer, product))
+        return session.post("/orders", json=order_body(customer.user_id, product),
+                            headers={"Authorization": customer.token})
 
     rows, cpu_rows = [], []
-    for label, request, total in (("POST /users", post_user, REQUESTS),
+    for label, request, total in (("POST /users", post_user, USER_REQUESTS),
                                   ("GET /users/{id}", get_user, REQUESTS),
                                   ("POST /orders", post_order, ORDER_REQUESTS)):
         for clients in CLIENTS:

@@ -26,10 +26,11 @@ from typing import Any, Iterator
 import requests
 
 from bench.stats import cores, machine_cpu
-from localcloud.core.clients import ApiSession, local_client
+from localcloud.core.clients import ApiSession, local_client, sign_in
 
 ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT = 120.0
+BENCH_PASSWORD = "Bench-password-1"
 READY = b"bench-cloud-ready "  # prefix of the child's line with the endpoint and outputs
 
 
@@ -72,9 +73,22 @@ class CloudProcess:
                                                   max_attempts=1, max_pool_connections=16)
         return self._clients[service]
 
-    def api(self) -> ApiSession:
-        """A new HTTP session on ApiUrl (one per client thread: sessions are not thread-safe)."""
-        return ApiSession(self.outputs["ApiUrl"])
+    def api(self, token: str | None = None) -> ApiSession:
+        """A new HTTP session on ApiUrl (one per client thread: sessions are not thread-safe),
+        sending `token` as the caller's ID token when given."""
+        return ApiSession(self.outputs["ApiUrl"], token=token)
+
+    def sign_in(self, email: str) -> str:
+        """An ID token of a (new or existing) user of the stack's pool, as tests get one."""
+        return sign_in(self.aws("cognito-idp"), self.outputs["UserPoolId"],
+                       self.outputs["UserPoolClientId"], email, BENCH_PASSWORD)["IdToken"]
+
+    def new_token(self, email: str) -> str:
+        """Another ID token of an existing user: one InitiateAuth (a new `jti`, a new token)."""
+        return self.aws("cognito-idp").initiate_auth(
+            ClientId=self.outputs["UserPoolClientId"], AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": email, "PASSWORD": BENCH_PASSWORD},
+        )["AuthenticationResult"]["IdToken"]
 
     def processes(self) -> dict[int, str]:
         """pid -> role ("gateway", "moto", "worker", "other") for the cloud's process tree."""

@@ -36,8 +36,8 @@ def run() -> None:
 
 def _warm_up(cloud) -> None:
     """Users and two orders to CONFIRMED: API, fan-out and workflow functions all get a worker."""
-    api = cloud.api()
-    customer = create_customer(api)
+    customer = create_customer(cloud)
+    api, customer = customer.api, customer.user_id
     api.get(f"/users/{customer}").raise_for_status()
     product = seed_stock(cloud, 10)
     for _ in range(2):

@@ -4,17 +4,31 @@ from __future__ import annotations
 
 import time
 import uuid
+from dataclasses import dataclass
 
 from bench.cloud import ApiSession, CloudProcess
 
 FINAL = {"CONFIRMED", "REJECTED", "REFUNDED"}
 
 
-def create_customer(api: ApiSession) -> str:
-    response = api.post("/users", json={"email": f"bench-{uuid.uuid4().hex[:8]}@example.com",
-                                        "name": "Bench"})
+@dataclass(frozen=True)
+class Customer:
+    """A signed-in, registered user: their id, email, ID token and an HTTP session with it."""
+
+    user_id: str
+    email: str
+    token: str
+    api: ApiSession
+
+
+def create_customer(cloud: CloudProcess) -> Customer:
+    """A new user of the stack's pool, signed in and registered with POST /users."""
+    email = f"bench-{uuid.uuid4().hex[:8]}@example.com"
+    token = cloud.sign_in(email)
+    api = cloud.api(token)
+    response = api.post("/users", json={"name": "Bench"})
     response.raise_for_status()
-    return response.json()["userId"]
+    return Customer(response.json()["userId"], email, token, api)
 
 
 def seed_stock(cloud: CloudProcess, units: int) -> str:

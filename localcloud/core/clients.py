@@ -42,6 +42,25 @@ class ApiSession(requests.Session):
         return super().request(method, self.base_url + url, *args, **kwargs)
 
 
+def open_proxy_api(apigw: Any, name: str, path: str, function_uri: str, *,
+                   stage: str = "open") -> str:
+    """A REST API made at run time, as a user would with the AWS CLI: `GET <path>` (e.g.
+    `/things/{thingId}`) with no authorizer, a Lambda proxy to `function_uri`, deployed to
+    `stage`. Returns the API's id."""
+    api = apigw.create_rest_api(name=name)
+    parent = api["rootResourceId"]
+    for part in path.strip("/").split("/"):
+        parent = apigw.create_resource(restApiId=api["id"], parentId=parent,
+                                       pathPart=part)["id"]
+    apigw.put_method(restApiId=api["id"], resourceId=parent, httpMethod="GET",
+                     authorizationType="NONE")
+    apigw.put_integration(restApiId=api["id"], resourceId=parent, httpMethod="GET",
+                          type="AWS_PROXY", integrationHttpMethod="POST", uri=function_uri)
+    apigw.create_stage(restApiId=api["id"], stageName=stage,
+                       deploymentId=apigw.create_deployment(restApiId=api["id"])["id"])
+    return api["id"]
+
+
 def sign_in(cognito: Any, pool_id: str, client_id: str, email: str, password: str, *,
             groups: tuple[str, ...] = ()) -> dict[str, str]:
     """Create (or reset) a confirmed user of a local pool and sign in as a client does.

@@ -36,6 +36,9 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from localcloud.core.clients import fetch_json
+from localcloud.core.pagination import all_items
+
 from .context import GatewayError
 
 log = logging.getLogger(__name__)
@@ -136,6 +139,16 @@ class PoolDirectory:
         with self._lock:
             self._clients[pool_id] = (time.monotonic(), clients)
         return client_id in clients
+
+
+def local_pools(endpoint_url: str, cognito: Callable[[], Any]) -> PoolDirectory:
+    """The pools of a local cloud: signing keys as any client gets them, from the Cognito
+    endpoint (`<endpoint>/<pool>/.well-known/jwks.json`), app clients from its control plane
+    (`cognito()` returns a cognito-idp client)."""
+    return PoolDirectory(
+        fetch_jwks=lambda pool: fetch_json(f"{endpoint_url}/{pool}/.well-known/jwks.json"),
+        list_clients=lambda pool: {c["ClientId"] for c in all_items(
+            cognito(), "list_user_pool_clients", "UserPoolClients", UserPoolId=pool)})
 
 
 class CognitoAuthorizer:

@@ -21,13 +21,11 @@ from functools import cache
 from typing import Any
 from urllib.parse import parse_qsl
 
-from localcloud.core.clients import fetch_json
 from localcloud.core.http import GatewayRequest, HttpResponse, Route, RouteTable
-from localcloud.core.pagination import all_items
 from localcloud.core.ports import Cloud
 
 from .access_log import AccessLogWriter
-from .authorizer import CognitoAuthorizer, PoolDirectory
+from .authorizer import CognitoAuthorizer, local_pools
 from .context import GatewayError, RequestContext, render
 from .definition import ApiDefinition, DefinitionCache, Method, Stage
 from .gateway_response import (AUTHORIZER_CONFIGURATION_ERROR, BAD_LAMBDA_RESPONSE,
@@ -56,14 +54,8 @@ class RestApiServer:
         self._access_log = AccessLogWriter(cache(lambda: cloud.aws("logs")),
                                            flush_interval=log_flush_interval)
         self._warned: set[str] = set()
-        # Signing keys as any client gets them, from the Cognito endpoint (moto behind the
-        # gateway); app clients from the control plane.
-        self._authorizer = CognitoAuthorizer(PoolDirectory(
-            fetch_jwks=lambda pool: fetch_json(
-                f"{cloud.endpoint_url}/{pool}/.well-known/jwks.json"),
-            list_clients=lambda pool: {c["ClientId"] for c in all_items(
-                cloud.aws("cognito-idp"), "list_user_pool_clients", "UserPoolClients",
-                UserPoolId=pool)}), cache=token_cache)
+        self._authorizer = CognitoAuthorizer(
+            local_pools(cloud.endpoint_url, lambda: cloud.aws("cognito-idp")), cache=token_cache)
         # Invokes run here so that a request can stop waiting at the integration timeout.
         self._invokes = ThreadPoolExecutor(max_workers=max_concurrent_invokes,
                                            thread_name_prefix="apigw-invoke")

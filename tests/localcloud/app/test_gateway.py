@@ -19,7 +19,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from localcloud.core.clients import sign_in
+from localcloud.core.clients import open_proxy_api, sign_in
 from localcloud.services.sns.protocol import publications_from_query
 from tests.localcloud.paths import FIXTURE_APP, REPO_ROOT
 from tests.waiting import wait_for
@@ -95,20 +95,9 @@ def test_unknown_methods_answer_like_api_gateway_never_an_html_page(outputs, end
 
 def test_percent_encoded_path_ids_reach_the_function_decoded(aws, endpoint, outputs):
     # An API added at run time, like a user would with the AWS CLI: /things/{thingId} -> echo.
-    apigw = aws("apigateway")
-    api = apigw.create_rest_api(name="encoded-ids")
-    things = apigw.create_resource(restApiId=api["id"], parentId=api["rootResourceId"],
-                                   pathPart="things")["id"]
-    thing = apigw.create_resource(restApiId=api["id"], parentId=things,
-                                  pathPart="{thingId}")["id"]
-    apigw.put_method(restApiId=api["id"], resourceId=thing, httpMethod="GET",
-                     authorizationType="NONE")
-    apigw.put_integration(restApiId=api["id"], resourceId=thing, httpMethod="GET",
-                          type="AWS_PROXY", integrationHttpMethod="POST",
-                          uri=outputs["echoInvokeArn"])
-    apigw.create_stage(restApiId=api["id"], stageName="s",
-                       deploymentId=apigw.create_deployment(restApiId=api["id"])["id"])
-    url = f"{endpoint}/restapis/{api['id']}/s/_user_request_/things/a%20b%2Fc%C3%A9"
+    api_id = open_proxy_api(aws("apigateway"), "encoded-ids", "/things/{thingId}",
+                            outputs["echoInvokeArn"], stage="s")
+    url = f"{endpoint}/restapis/{api_id}/s/_user_request_/things/a%20b%2Fc%C3%A9"
     with urllib.request.urlopen(url, timeout=30) as response:
         event = json.loads(response.read())["event"]
     assert event["pathParameters"] == {"thingId": "a b/cé"}  # decoded, as AWS hands them
