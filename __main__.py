@@ -61,6 +61,7 @@ key = settings.payment_provider_key
 workflow = OrderWorkflow("order-workflow", OrderWorkflowArgs(
     defaults=defaults, sizing=functions.workflow, store=store, sender=sender,
     protection=protection, timeout_seconds=settings.workflow.timeout_seconds,
+    max_order_amount=settings.api.max_order_amount,
     payment_provider_key=key.get_secret_value() if key else None))
 order_queue = OrderQueue("order-queue", OrderQueueArgs(
     defaults=defaults, sizing=functions.queue, settings=settings.queue, store=store,

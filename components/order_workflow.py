@@ -44,6 +44,8 @@ class OrderWorkflowArgs:
     sender: SenderEmail
     protection: Protection
     timeout_seconds: int
+    # validate-order enforces it again (api.maxOrderAmount): the workflow trusts no input.
+    max_order_amount: int = 1_000_000
     # The provider key from secret config; None: a random key is generated once.
     payment_provider_key: Optional[str] = None
 
@@ -129,8 +131,12 @@ class OrderWorkflow(pulumi.ComponentResource):
                        "PAYMENT_SECRET_ARN": self.payment_secret.arn,
                        "IDEMPOTENCY_TABLE_NAME": idempotency.name}
         return [
-            Handler("validate-order", order_env, [
-                Allow(["dynamodb:GetItem", "dynamodb:UpdateItem"], [orders.arn])]),
+            Handler("validate-order", {
+                **order_env, "INVENTORY_TABLE_NAME": self.inventory_table.name,
+                "MAX_ORDER_AMOUNT": str(args.max_order_amount)}, [
+                Allow(["dynamodb:GetItem", "dynamodb:UpdateItem"], [orders.arn]),
+                # Whether each product exists: one read of the inventory, never a write.
+                Allow(["dynamodb:BatchGetItem"], [self.inventory_table.arn])]),
             Handler("process-payment", payment_env, [
                 Allow(["dynamodb:UpdateItem"], [orders.arn]),
                 Allow(["dynamodb:GetItem", "dynamodb:PutItem"], [payments.arn]),

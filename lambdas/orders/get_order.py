@@ -11,10 +11,10 @@ from lambdas.shared.plumbing.observability import count, get_logger
 app = create_app()
 
 
-@app.get("/orders/<order_id>")
-def get_order(order_id: str):
-    get_logger().set_correlation_id(order_id)
-    order = order_view.get_order(current_caller(app), order_id)
+@app.get("/orders/<orderId>")
+def get_order(orderId: str):  # noqa: N803  (the API's name)
+    get_logger().set_correlation_id(orderId)
+    order = order_view.get_order(current_caller(app), orderId)
     count("OrderFetched")
     return json_response(HTTPStatus.OK, order)
 

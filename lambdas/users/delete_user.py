@@ -9,9 +9,9 @@ from lambdas.shared.plumbing.observability import count
 app = create_app()
 
 
-@app.delete("/users/<user_id>")
-def delete_user(user_id: str):
-    users.delete_user(current_caller(app), user_id)
+@app.delete("/users/<userId>")
+def delete_user(userId: str):  # noqa: N803  (the API's name)
+    users.delete_user(current_caller(app), userId)
     count("UserDeleted")
     return no_content()
 

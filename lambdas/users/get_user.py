@@ -11,9 +11,9 @@ from lambdas.shared.plumbing.observability import count
 app = create_app()
 
 
-@app.get("/users/<user_id>")
-def get_user(user_id: str):
-    user = users.get_user(current_caller(app), user_id)
+@app.get("/users/<userId>")
+def get_user(userId: str):  # noqa: N803  (the API's name: the route argument is looked up by it)
+    user = users.get_user(current_caller(app), userId)
     count("UserFetched")
     return json_response(HTTPStatus.OK, user)
 

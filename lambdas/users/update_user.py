@@ -12,9 +12,9 @@ from lambdas.shared.schemas.requests import UserUpdate
 app = create_app()
 
 
-@app.put("/users/<user_id>")
-def update_user(user_id: str):
-    user = users.update_user(current_caller(app), user_id, parse_body(app, UserUpdate))
+@app.put("/users/<userId>")
+def update_user(userId: str):  # noqa: N803  (the API's name)
+    user = users.update_user(current_caller(app), userId, parse_body(app, UserUpdate))
     count("UserUpdated")
     return json_response(HTTPStatus.OK, user)
 

@@ -1,4 +1,4 @@
-"""update-inventory: ordered units added to `demand`, once per order."""
+"""update-inventory: ordered units added to `demand`, once per order, of known products only."""
 
 from __future__ import annotations
 
@@ -6,7 +6,14 @@ from lambdas.events import update_inventory
 from tests.lambdas.order_fixtures import order_cloud  # noqa: F401  (fixture)
 from tests.lambdas.order_fixtures import order_placed_event
 
+import pytest
+
 ITEMS = [{"productId": "p-1", "quantity": 2}, {"productId": "p-2", "quantity": 1}, {"productId": "p-1", "quantity": 3}]
+
+
+@pytest.fixture(autouse=True)
+def known_products(order_cloud):
+    order_cloud.set_stock({"p-1": 10, "p-2": 0})
 
 
 def demand(order_cloud, product):
@@ -15,8 +22,6 @@ def demand(order_cloud, product):
 
 
 def test_demand_is_added_per_product(order_cloud, lambda_context):
-    order_cloud.set_stock({"p-1": 10})
-
     update_inventory.handler(order_placed_event("o-1", items=ITEMS), lambda_context)
 
     assert demand(order_cloud, "p-1") == 5
@@ -36,3 +41,23 @@ def test_orders_add_up(order_cloud, lambda_context):
     update_inventory.handler(order_placed_event("o-2", items=[{"productId": "p-1", "quantity": 1}]), lambda_context)
 
     assert demand(order_cloud, "p-1") == 6
+
+
+def test_unknown_products_get_no_item_and_known_ones_their_demand(order_cloud, lambda_context, stdout_json):
+    items = [*ITEMS, {"productId": "p-ghost", "quantity": 4}]
+
+    result = update_inventory.handler(order_placed_event("o-1", items=items), lambda_context)
+
+    assert result == {"orderId": "o-1", "products": ["p-1", "p-2"], "unknownProducts": ["p-ghost"]}
+    assert order_cloud.tables["inventory"].get_item(Key={"productId": "p-ghost"}).get("Item") is None
+    assert demand(order_cloud, "p-1") == 5 and demand(order_cloud, "p-2") == 1
+    metrics = [line for line in stdout_json() if "_aws" in line]
+    assert any(line.get("UnknownProductsOrdered") == [1.0] for line in metrics)
+
+
+def test_order_of_only_unknown_products_records_nothing(order_cloud, lambda_context):
+    result = update_inventory.handler(
+        order_placed_event("o-1", items=[{"productId": "p-ghost", "quantity": 1}]), lambda_context)
+
+    assert result["unknownProducts"] == ["p-ghost"] and result["products"] == []
+    assert {item["productId"] for item in order_cloud.tables["inventory"].scan()["Items"]} == {"p-1", "p-2"}

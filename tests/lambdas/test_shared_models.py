@@ -27,6 +27,7 @@ GOOD = {
         ORDER,
         {**ORDER, "amount": 0},
         {**ORDER, "items": [{"productId": "p", "quantity": 1000}] * 50},
+        {**ORDER, "customerId": "c" * 64, "items": [{"productId": "Sku_1.a:b-C", "quantity": 1}]},
     ],
 }
 
@@ -66,6 +67,11 @@ BAD = {
         {**ORDER, "amount": -0.01},
         {**ORDER, "amount": "10"},
         {**ORDER, "customerId": "c" * 65},
+        {**ORDER, "customerId": "c 1"},
+        {**ORDER, "customerId": "c-1\u0000"},
+        {**ORDER, "items": [{"productId": "p\u00e9", "quantity": 1}]},
+        {**ORDER, "items": [{"productId": "p/1", "quantity": 1}]},
+        {**ORDER, "items": [{"productId": 7, "quantity": 1}]},
         {**ORDER, "paymentToken": ""},
         {**ORDER, "extra": True},
     ],

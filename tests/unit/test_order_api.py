@@ -75,6 +75,8 @@ def test_the_deployment_includes_the_order_routes(graphs, stack):
     assert (MODEL, "api-model-OrderCreate") in depends
 
 
-def test_create_order_gets_the_configured_maximum_amount(graphs, stack):
-    variables = function(graphs[stack], "create-order").inputs["environment"]["variables"]
+# create-order refuses the amount at the API, validate-order again in the workflow.
+@pytest.mark.parametrize("name", ["create-order", "validate-order"])
+def test_order_judges_get_the_configured_maximum_amount(graphs, stack, name):
+    variables = function(graphs[stack], name).inputs["environment"]["variables"]
     assert variables["MAX_ORDER_AMOUNT"] == str(settings(stack).api.max_order_amount)

@@ -23,7 +23,7 @@ CONTRACT_ENV = {
     "send-email": {"SENDER_EMAIL", "IDEMPOTENCY_TABLE_NAME"},
     "update-inventory": {"INVENTORY_TABLE_NAME", "IDEMPOTENCY_TABLE_NAME"},
     "notify-warehouse": {"WAREHOUSE_TOPIC_ARN", "IDEMPOTENCY_TABLE_NAME"},
-    "validate-order": {"ORDERS_TABLE_NAME"},
+    "validate-order": {"ORDERS_TABLE_NAME", "INVENTORY_TABLE_NAME", "MAX_ORDER_AMOUNT"},
     "process-payment": {"ORDERS_TABLE_NAME", "PAYMENTS_TABLE_NAME", "PAYMENT_SECRET_ARN",
                         "IDEMPOTENCY_TABLE_NAME"},
     "reserve-inventory": {"ORDERS_TABLE_NAME", "INVENTORY_TABLE_NAME", "IDEMPOTENCY_TABLE_NAME"},
@@ -69,7 +69,8 @@ def expected_grants(graph, stack) -> dict[str, set]:
         "notify-warehouse": allowing(["sns:Publish"], arn("warehouse", TOPIC))
         | allowing(["kms:GenerateDataKey", "kms:Decrypt"], key)
         | remember | allowing(["sqs:SendMessage"], failures),
-        "validate-order": allowing(["dynamodb:GetItem", "dynamodb:UpdateItem"], orders),
+        "validate-order": allowing(["dynamodb:GetItem", "dynamodb:UpdateItem"], orders)
+        | allowing(["dynamodb:BatchGetItem"], inventory),
         "process-payment": allowing(["dynamodb:UpdateItem"], orders)
         | allowing(["dynamodb:GetItem", "dynamodb:PutItem"], payments)
         | allowing(["secretsmanager:GetSecretValue"], secret) | remember,

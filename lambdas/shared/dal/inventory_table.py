@@ -1,7 +1,9 @@
 """Inventory data access (inventory table): `stock` (never negative) and `demand` per product.
 
 Both writes are single transactions, so a failure leaves nothing half-applied for a retry to
-apply twice. A transaction takes at most 100 entries; orders have at most 50 lines.
+apply twice. A transaction takes at most 100 entries; orders have at most 50 lines. Both are
+conditional on the product's item, so neither creates one: a product exists when its stock was
+seeded (`scripts/seed_stock.py`), and `missing_products` (a read) tells which do not.
 """
 
 from __future__ import annotations
@@ -33,15 +35,7 @@ def reserve(quantities: dict[str, int], order_write: dict[str, Any]) -> None:
     inventory = InventoryEnv.load().INVENTORY_TABLE_NAME
     products = list(quantities)
     writes = [order_write] + [
-        {
-            "Update": {
-                "TableName": inventory,
-                "Key": {"productId": product},
-                "UpdateExpression": "SET stock = stock - :quantity",
-                "ConditionExpression": "stock >= :quantity",
-                "ExpressionAttributeValues": {":quantity": quantities[product]},
-            }
-        }
+        _product_update(inventory, product, quantities[product], "SET stock = stock - :quantity", "stock >= :quantity")
         for product in products
     ]
     try:
@@ -56,20 +50,56 @@ def reserve(quantities: dict[str, int], order_write: dict[str, Any]) -> None:
         ) from error
 
 
-def add_demand(quantities: dict[str, int]) -> None:
-    """Add ordered units to each product's `demand` (creating the item if needed), atomically."""
-    inventory = InventoryEnv.load().INVENTORY_TABLE_NAME
-    dynamodb().meta.client.transact_write_items(
-        TransactItems=[
-            {
-                "Update": {
-                    "TableName": inventory,
-                    "Key": {"productId": product},
-                    "UpdateExpression": "ADD demand :quantity",
-                    "ExpressionAttributeValues": {":quantity": quantity},
-                }
-            }
-            for product, quantity in quantities.items()
-        ]
-    )
+def add_demand(quantities: dict[str, int]) -> list[str]:
+    """Add ordered units to the `demand` of each product that exists, atomically; returns the
+    products that do not exist (sorted), which get no item.
 
+    A product is known by its inventory item (seeded stock). The update is conditional, so an
+    unknown product never gets a phantom item that would make it look known; the workflow
+    rejects such an order at validation. A cancelled transaction wrote nothing: it is sent
+    again without the products it found unknown.
+    """
+    inventory = InventoryEnv.load().INVENTORY_TABLE_NAME
+    known = dict(quantities)
+    while known:
+        writes = [
+            _product_update(inventory, product, quantity, "ADD demand :quantity", "attribute_exists(productId)")
+            for product, quantity in known.items()
+        ]
+        try:
+            dynamodb().meta.client.transact_write_items(TransactItems=writes)
+            break
+        except ClientError as error:
+            failed = cancelled_by_conditions(error, len(known))
+            if failed is None:
+                raise  # cancelled for another reason (e.g. a conflicting transaction): retry
+            unknown = [product for product, refused in zip(list(known), failed) if refused]
+            for product in unknown:
+                del known[product]
+    return sorted(set(quantities) - set(known))
+
+
+def missing_products(products: list[str]) -> list[str]:
+    """The products of `products` that have no inventory item (sorted). Read only."""
+    inventory = InventoryEnv.load().INVENTORY_TABLE_NAME
+    wanted = {"Keys": [{"productId": product} for product in dict.fromkeys(products)], "ProjectionExpression": "productId"}
+    found: set[str] = set()
+    # At most 100 keys per call; orders have at most 50 lines. Unprocessed keys are asked again.
+    while wanted.get("Keys"):
+        response = dynamodb().meta.client.batch_get_item(RequestItems={inventory: wanted})
+        found.update(item["productId"] for item in response["Responses"].get(inventory, []))
+        wanted = response.get("UnprocessedKeys", {}).get(inventory, {})
+    return sorted(set(products) - found)
+
+
+def _product_update(table: str, product: str, quantity: int, expression: str, condition: str) -> dict[str, Any]:
+    """A `TransactWriteItems` entry updating one product's item by `:quantity`, conditionally."""
+    return {
+        "Update": {
+            "TableName": table,
+            "Key": {"productId": product},
+            "UpdateExpression": expression,
+            "ConditionExpression": condition,
+            "ExpressionAttributeValues": {":quantity": quantity},
+        }
+    }

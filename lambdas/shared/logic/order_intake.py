@@ -20,16 +20,16 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lambdas.shared.dal import order_bus, orders_table, users_table
 from lambdas.shared.dal.dynamo import from_dynamo
+from lambdas.shared.logic import order_rules
 from lambdas.shared.logic.order_view import public_view
 from lambdas.shared.plumbing.caller import Caller
 from lambdas.shared.plumbing.errors import BadRequest, Conflict, DomainError, Forbidden
 from lambdas.shared.plumbing.idempotency import idempotent_on
 from lambdas.shared.plumbing.observability import count, get_logger
-from lambdas.shared.plumbing.settings import OrderLimitsEnv
 from lambdas.shared.schemas.events import OrderPlacedDetail
+from lambdas.shared.schemas.ids import IDEMPOTENCY_KEY
 from lambdas.shared.schemas.requests import OrderCreate
 
-IDEMPOTENCY_KEY_MAX_LENGTH = 128
 # Namespace of the order ids derived from (customer, Idempotency-Key).
 ORDER_ID_NAMESPACE = uuid.UUID("6f1c3f0e-8d2a-4f6b-9a57-0c4e2b8d9e31")
 
@@ -49,15 +49,16 @@ def place_order(caller: Caller, request: OrderCreate, idempotency_key: str | Non
         # Admins too: an order is placed by its customer (admins may only read others').
         raise Forbidden("You may only place orders for yourself")
     request = request.model_copy(update={"customerId": caller.sub})
-    limit = OrderLimitsEnv.load().MAX_ORDER_AMOUNT
-    if request.amount > limit:
-        raise BadRequest(f"Invalid request: amount: must be at most {limit}")
+    over_limit = order_rules.amount_over_limit(request.amount)
+    if over_limit:
+        raise BadRequest(f"Invalid request: {over_limit}")
     # Python values, not JSON: the amount stays a Decimal (Powertools hashes it as its text).
     data = {"idempotencyKey": idempotency_key, "request": request.model_dump()}
     if idempotency_key is None:
         return _place(data=data)
-    if not 0 < len(idempotency_key) <= IDEMPOTENCY_KEY_MAX_LENGTH:
-        raise BadRequest(f"Idempotency-Key must be 1 to {IDEMPOTENCY_KEY_MAX_LENGTH} characters")
+    problem = IDEMPOTENCY_KEY.problem(idempotency_key)
+    if problem:
+        raise BadRequest(f"Invalid request: Idempotency-Key: {problem}")
     try:
         return _place_once(data=data, lambda_context=lambda_context)
     except IdempotencyValidationError as error:

@@ -5,8 +5,13 @@
 - `json_response()` / `no_content()`: responses with the JSON encoding of the contract.
 - `api_handler(app)`: the Lambda entry point (logging with correlation id, tracing, metrics).
 
+Path ids: a route names its parameters as the API does (`/users/<userId>`). The route function
+gets each one decoded, as AWS's `pathParameters` are (Powertools matches routes on the encoded
+`path`, so it would pass `a%20b`), and checked by the id rule of `schemas/ids.py`: a malformed
+id is a 400 naming it, before any AWS call (docs/contracts.md, API).
+
 Error bodies are always `{"message": "..."}`:
-    invalid JSON, invalid fields, BadRequest -> 400 (the message names the field)
+    invalid JSON, invalid fields or path id, BadRequest -> 400 (the message names the field)
     Unauthorized (no caller claims)          -> 401
     Forbidden (not the caller's resource)    -> 403
     NotFound, unknown route                  -> 404
@@ -28,6 +33,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from http import HTTPStatus
 from typing import Any, TypeVar
+from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import ServiceError
@@ -39,6 +45,8 @@ from lambdas.shared.plumbing.errors import (BadRequest, Conflict, DomainError, F
                                             Unauthorized)
 from lambdas.shared.plumbing.observability import count, get_logger, instrument
 from lambdas.shared.plumbing.settings import ApiEnv
+from lambdas.shared.plumbing.validation import describe_validation_error
+from lambdas.shared.schemas.ids import ENTITY_ID
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -136,22 +144,6 @@ def _parse_int(text: str) -> int | Decimal:
     return int(text) if len(text) <= _INT_DIGITS else Decimal(text)
 
 
-def describe_validation_error(error: ValidationError) -> str:
-    """A client-facing summary naming each invalid field, e.g. "email: String should match..."."""
-    parts = []
-    for item in error.errors(include_url=False, include_input=False):
-        field = ".".join(str(part) for part in item["loc"]) or "body"
-        if item["type"] == "value_error":
-            # Our own validators: show their message without pydantic's "Value error, " prefix.
-            message = str(item["ctx"]["error"])
-        elif item["type"] in ("model_type", "model_attributes_type", "dict_type"):
-            message = "must be a JSON object"
-        else:
-            message = item["msg"]
-        parts.append(f"{field}: {message}")
-    return "Invalid request: " + "; ".join(parts)
-
-
 def _register_error_handlers(app: APIGatewayRestResolver) -> None:
     @app.exception_handler(json.JSONDecodeError)
     def invalid_json(error: json.JSONDecodeError) -> Response:
@@ -185,6 +177,21 @@ def _register_error_handlers(app: APIGatewayRestResolver) -> None:
         return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, INTERNAL_ERROR)
 
 
+def _decoded_path_ids(app: APIGatewayRestResolver, next_middleware: Callable[..., Any]) -> Any:
+    """Middleware: the route arguments become the decoded, checked `pathParameters`."""
+    decoded = app.current_event.path_parameters or {}
+    arguments = {}
+    for name, matched in app.context.get("_route_args", {}).items():
+        # API Gateway has decoded pathParameters; decode the matched text only without them.
+        value = decoded.get(name, unquote(matched))
+        problem = ENTITY_ID.problem(value)
+        if problem:
+            raise BadRequest(f"Invalid request: {name}: {problem}")
+        arguments[name] = value
+    app.append_context(_route_args=arguments)
+    return next_middleware(app)
+
+
 def create_app(allow_headers: list[str] | None = None) -> APIGatewayRestResolver:
     """A REST API resolver with CORS (ALLOWED_ORIGINS) and the project's error responses.
 
@@ -195,6 +202,7 @@ def create_app(allow_headers: list[str] | None = None) -> APIGatewayRestResolver
     cors = EnvCORSConfig(allow_headers=allow_headers)
     app = APIGatewayRestResolver(cors=cors, serializer=jsonutil.dumps)
     _register_error_handlers(app)
+    app.use([_decoded_path_ids])
     return app
 
 

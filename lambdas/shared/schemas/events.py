@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.parser.models import EventBridgeModel, SqsR
 from pydantic import BaseModel, ConfigDict, Field, Json, PlainSerializer
 
 from lambdas.shared.plumbing.jsonutil import decimal_to_number
+from lambdas.shared.schemas.ids import EntityId
 
 ORDER_SOURCE = "order.service"
 ORDER_PLACED = "Order Placed"
@@ -23,7 +24,7 @@ Money = Annotated[Decimal, PlainSerializer(decimal_to_number, return_type=int | 
 class LineItem(BaseModel):
     """One line of an order as it travels between functions (unknown fields are ignored)."""
 
-    productId: str = Field(min_length=1)
+    productId: EntityId
     quantity: int
 
 
@@ -33,8 +34,8 @@ class PlacedLineItem(LineItem):
 
 
 class OrderPlacedDetail(BaseModel):
-    orderId: str = Field(min_length=1)
-    customerId: str = Field(min_length=1)
+    orderId: EntityId
+    customerId: EntityId
     customerEmail: str = Field(min_length=3)
     amount: Money = Field(ge=0)
     items: list[PlacedLineItem] = Field(min_length=1)
@@ -79,8 +80,8 @@ class WorkflowState(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    orderId: str = Field(min_length=1)
-    customerId: str
+    orderId: EntityId
+    customerId: EntityId
     customerEmail: str
     amount: Money
     items: list[LineItem]

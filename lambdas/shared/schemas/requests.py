@@ -13,6 +13,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
+from lambdas.shared.schemas.ids import EntityId
+
 
 class RequestModel(BaseModel):
     """Base of every request body: unknown fields and JSON nulls are errors.
@@ -107,13 +109,13 @@ Amount = Annotated[
 
 
 class OrderItem(RequestModel):
-    productId: str = Field(min_length=1, max_length=64)
+    productId: EntityId
     quantity: int = Field(ge=1, le=MAX_QUANTITY)
 
 
 class OrderCreate(RequestModel):
     # The caller places orders for themselves: absent means the caller, another id is a 403.
-    customerId: str | None = Field(default=None, min_length=1, max_length=64)
+    customerId: EntityId | None = None
     items: list[OrderItem] = Field(min_length=1, max_length=50)
     # A JSON number, kept as the exact Decimal of its text (19.99 stays 19.99).
     amount: Amount

@@ -66,6 +66,8 @@ def body_errors(validator: Draft4Validator, body: bytes) -> list[str]:
         document = json.loads(body) if body.strip() else {}
     except ValueError as exc:  # includes bad UTF-8
         return [f"Invalid JSON: {exc}"]
+    except RecursionError:  # nested deeper than Python's parser goes: a client error, not a 500
+        return ["Invalid JSON: nested too deeply"]
     messages: list[str] = []
     for error in validator.iter_errors(document):
         message = _message(error)

@@ -348,6 +348,7 @@ def test_validation_messages_follow_the_aws_wording():
     assert body_errors(validator, b'{"n": 0}') == [
         "numeric instance is lower than the required minimum (minimum: 1, found: 0)"]
     assert body_errors(validator, b"{not json")[0].startswith("Invalid JSON")
+    assert body_errors(validator, b"[" * 100_000 + b"]" * 100_000) == ["Invalid JSON: nested too deeply"]
 
 
 # --- MOCK integration (CORS preflight) -------------------------------------------------------
