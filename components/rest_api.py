@@ -10,6 +10,7 @@ settings (logging, metrics, throttling, cache) and the account's CloudWatch role
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 from dataclasses import dataclass
 from typing import Optional, Sequence
@@ -74,6 +75,25 @@ def _quoted(value: str) -> str:
     return f"'{value}'"
 
 
+def _properties(resource: pulumi.CustomResource) -> pulumi.Output[dict]:
+    """Every property the resource's class declares (its inputs and what AWS computed), with
+    its URN (type and name)."""
+    base = {n for n, a in inspect.getmembers(pulumi.CustomResource) if isinstance(a, property)}
+    names = [n for n, a in inspect.getmembers(type(resource))
+             if isinstance(a, property) and n not in base]
+    return pulumi.Output.all(urn=resource.urn, **{n: getattr(resource, n) for n in names})
+
+
+def redeploy_hash(resources: Sequence[pulumi.CustomResource]) -> pulumi.Output[str]:
+    """A hash of every property of every API sub-resource: nothing a route, model, validator,
+    authorizer or gateway response says can change without a new deployment (a summary
+    written by hand forgets integration URIs, timeouts, validator flags...)."""
+    return pulumi.Output.all(*[_properties(r) for r in resources]).apply(
+        lambda snapshots: hashlib.sha256(json.dumps(
+            sorted(snapshots, key=lambda s: s["urn"]), sort_keys=True,
+            default=str).encode()).hexdigest())
+
+
 def _source_path(path: str) -> str:
     """`/users/{userId}` -> `users/*`, the resource path in an execute-api ARN."""
     return "/".join("*" if p.startswith("{") else p for p in path.strip("/").split("/"))
@@ -89,8 +109,8 @@ class RestApi(pulumi.ComponentResource):
         # echo the matching origin of the list.
         origins = args.settings.cors_allowed_origins
         self.cors_origin = "*" if "*" in origins else origins[0]
-        self._definition: list[dict] = []  # what a redeployment must notice
-        self._children: list[pulumi.Resource] = []  # what the deployment depends on
+        # Every API sub-resource: the deployment depends on them and hashes their properties.
+        self._children: list[pulumi.Resource] = []
         self._resources: dict[str, pulumi.Output[str]] = {}
         self._methods: dict[str, list[str]] = {}
         self.routes: list[tuple[str, str, PythonFunction]] = []
@@ -106,7 +126,7 @@ class RestApi(pulumi.ComponentResource):
             f"{name}-validator", rest_api=self.api.id, name="body-and-parameters",
             validate_request_body=True, validate_request_parameters=True,
             opts=pulumi.ResourceOptions(parent=self))
-        self._children.append(self.validator)
+        self._track(self.validator)
         if not args.user_pool_arns:
             raise ValueError("RestApi needs user_pool_arns: every route requires a caller")
         # ID tokens, not access tokens: without OAuth scopes on a method API Gateway accepts
@@ -115,8 +135,7 @@ class RestApi(pulumi.ComponentResource):
             f"{name}-authorizer", rest_api=self.api.id, name="cognito-users",
             type="COGNITO_USER_POOLS", provider_arns=list(args.user_pool_arns),
             identity_source=TOKEN_SOURCE, opts=pulumi.ResourceOptions(parent=self))
-        self._track(self.authorizer, kind="authorizer", type="COGNITO_USER_POOLS",
-                    identity_source=TOKEN_SOURCE)
+        self._track(self.authorizer)
         for response_type, template in GATEWAY_RESPONSES.items():
             self._add_gateway_response(response_type, template)
 
@@ -129,7 +148,7 @@ class RestApi(pulumi.ComponentResource):
             f"{self._name}-model-{model_name}", rest_api=self.api.id, name=model_name,
             content_type="application/json", schema=text,
             opts=pulumi.ResourceOptions(parent=self))
-        self._track(model, kind="model", name=model_name, schema=text)
+        self._track(model)
         return ApiModel(model_name, model)
 
     def route(self, method: str, path: str, function: PythonFunction,
@@ -162,9 +181,7 @@ class RestApi(pulumi.ComponentResource):
             opts=opts)
         self._methods.setdefault(path, []).append(method)
         self.routes.append((method, path, function))
-        self._track(api_method, integration, kind="route", method=method, path=path,
-                    function=function.logical_name,
-                    model=model.name if model else None)
+        self._track(api_method, integration)
 
     def _resource(self, path: str) -> pulumi.Output[str]:
         """The resource id for `path`, creating missing parents and their CORS preflight."""
@@ -176,7 +193,7 @@ class RestApi(pulumi.ComponentResource):
                 f"{self._name}-{slug}", rest_api=self.api.id, parent_id=self._resource(parent),
                 path_part=part, opts=pulumi.ResourceOptions(parent=self))
             self._resources[path] = resource.id
-            self._track(resource, kind="resource", path=path)
+            self._track(resource)
         return self._resources[path]
 
     def _add_preflight(self, path: str, methods: list[str]) -> None:
@@ -209,8 +226,7 @@ class RestApi(pulumi.ComponentResource):
             response_templates={"application/json": ""},
             opts=pulumi.ResourceOptions(parent=self,
                                         depends_on=[integration, method_response]))
-        self._track(method, integration, method_response, integration_response,
-                    kind="preflight", path=path, headers=headers)
+        self._track(method, integration, method_response, integration_response)
 
     def _add_gateway_response(self, response_type: str, template: str) -> None:
         headers = {
@@ -224,12 +240,10 @@ class RestApi(pulumi.ComponentResource):
                                  for h, v in headers.items()},
             response_templates={"application/json": template},
             opts=pulumi.ResourceOptions(parent=self))
-        self._track(response, kind="gateway-response", type=response_type, template=template,
-                    headers=headers)
+        self._track(response)
 
-    def _track(self, *resources: pulumi.Resource, **definition) -> None:
+    def _track(self, *resources: pulumi.CustomResource) -> None:
         self._children.extend(resources)
-        self._definition.append(definition)
 
     # -- publishing -----------------------------------------------------------------------
 
@@ -239,13 +253,10 @@ class RestApi(pulumi.ComponentResource):
             self._add_preflight(path, methods)
         s = self._args.settings
         opts = pulumi.ResourceOptions(parent=self)
-        # Any change to a route, model, validator or gateway response changes the hash, so
-        # the stage never keeps serving the previous API.
-        redeploy = hashlib.sha256(
-            json.dumps(self._definition, sort_keys=True).encode()).hexdigest()
+        self.redeploy_hash = redeploy_hash(self._children)
         self.deployment = aws.apigateway.Deployment(
             f"{self._name}-deployment", rest_api=self.api.id,
-            description="Order platform API", triggers={"redeployment": redeploy},
+            description="Order platform API", triggers={"redeployment": self.redeploy_hash},
             opts=pulumi.ResourceOptions(parent=self, depends_on=self._children))
         self.access_logs = aws.cloudwatch.LogGroup(
             f"{self._name}-access-logs",
