@@ -17,6 +17,14 @@ from pydantic.alias_generators import to_camel
 PROJECT = "order-platform"
 
 # The retention values CloudWatch Logs accepts.
+# The functions behind API routes (components/user_api.py, order_api.py): the ones that may
+# keep provisioned instances warm.
+API_FUNCTIONS = ("create-user", "get-user", "update-user", "delete-user", "create-order",
+                 "get-order")
+# Lambda keeps this much of the account's concurrency unreserved: provisioned concurrency may
+# use at most the quota minus this.
+UNRESERVED_CONCURRENCY_MINIMUM = 100
+
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
                       1827, 2192, 2557, 2922, 3288, 3653)
 
@@ -53,8 +61,10 @@ class ApiSettings(_Section):
     manage_account_role: bool = True
     cache_enabled: bool = False
     cache_size: Literal["0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237"] = "0.5"
-    # Provisioned concurrency for API functions; when set, integrations target an alias.
-    provisioned_concurrency: Annotated[int, Field(ge=0, le=1000)] = 0
+    # Warm instances per API function, e.g. {"create-order": 2}; off by default (a new account
+    # has 10 concurrent executions in all). A function with some is invoked through an alias.
+    provisioned_concurrency: dict[Literal[API_FUNCTIONS],
+                                  Annotated[int, Field(ge=1, le=1000)]] = {}
     # The largest amount one order may have (create-order answers 400 above it); the request
     # model's hard ceiling (10^12) keeps any value far inside DynamoDB's number range.
     max_order_amount: Annotated[int, Field(ge=1, le=10**12)] = 1_000_000
@@ -141,6 +151,10 @@ class StackSettings(_Section):
     architecture: Literal["arm64", "x86_64"] = "arm64"
     runtime: Literal["python3.11", "python3.12", "python3.13"] = "python3.13"
     log_retention_days: int = 14
+    # The account's "Concurrent executions" quota for Lambda in this region (Service Quotas
+    # L-B99A9384): new accounts have 10. Declared here so that provisioned concurrency that
+    # the account cannot hold fails at preview, not halfway through `pulumi up`.
+    lambda_concurrency_quota: Annotated[int, Field(ge=10)] = 10
     log_level: Literal["DEBUG", "INFO", "WARN", "ERROR"] = "INFO"
     tracing: bool = True
     powertools_layer_version: Annotated[int, Field(ge=1)] = 18
@@ -165,6 +179,19 @@ class StackSettings(_Section):
         if value not in LOG_RETENTION_DAYS:
             raise ValueError(f"must be one of {', '.join(map(str, LOG_RETENTION_DAYS))}")
         return value
+
+    @field_validator("api")
+    @classmethod
+    def _provisioned_within_quota(cls, api: ApiSettings, info) -> ApiSettings:
+        quota = info.data.get("lambda_concurrency_quota", 10)
+        total = sum(api.provisioned_concurrency.values())
+        if total and total > quota - UNRESERVED_CONCURRENCY_MINIMUM:
+            raise ValueError(
+                f"provisionedConcurrency asks for {total} instances; with "
+                f"{PROJECT}:lambdaConcurrencyQuota {quota} at most "
+                f"{max(quota - UNRESERVED_CONCURRENCY_MINIMUM, 0)} fit (Lambda keeps "
+                f"{UNRESERVED_CONCURRENCY_MINIMUM} unreserved): raise the quota first")
+        return api
 
     @field_validator("payment_provider_key", mode="before")
     @classmethod

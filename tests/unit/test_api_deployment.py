@@ -81,10 +81,13 @@ def test_the_same_program_gives_the_same_hash():
 def test_provisioned_concurrency_changes_the_hash():
     """With it, integrations target the `live` alias; without it, the unqualified function."""
     config = stack_config("dev")
+    config["order-platform:lambdaConcurrencyQuota"] = "1000"
     config["order-platform:api"] = json.dumps({**json.loads(config["order-platform:api"]),
-                                               "provisionedConcurrency": 2})
+                                               "provisionedConcurrency": {"get-user": 2}})
     warm = _evaluate(config)
     uris = {i.inputs["uri"] for i in warm.of_type("aws:apigateway/integration:Integration")
             if i.inputs["type"] == "AWS_PROXY"}
-    assert uris and all(u.endswith(":live/invocations") for u in uris)
+    assert {u for u in uris if u.endswith(":live/invocations")} == {
+        "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:"
+        "eu-west-1:123456789012:function:order-platform-dev-get-user:live/invocations"}
     assert _hash(warm) != _hash(BASELINE)
