@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
+import re
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
@@ -54,10 +55,26 @@ ACCESS_LOG_ROLE_POLICY = ("arn:aws:iam::aws:policy/service-role/"
                           "AmazonAPIGatewayPushToCloudWatchLogs")
 
 
+# Request fields that must never reach a log: a route whose model has one gets no data trace.
+SECRET_FIELD = re.compile(r"token|password|secret", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class ApiModel:
     name: str
     resource: aws.apigateway.Model
+    secret_fields: tuple[str, ...] = ()
+
+
+def _secret_fields(node) -> tuple[str, ...]:
+    """The property names anywhere in a JSON Schema that look like credentials."""
+    if isinstance(node, list):
+        return tuple(sorted({f for item in node for f in _secret_fields(item)}))
+    if not isinstance(node, dict):
+        return ()
+    found = {name for name in node.get("properties") or {} if SECRET_FIELD.search(name)}
+    found.update(f for value in node.values() for f in _secret_fields(value))
+    return tuple(sorted(found))
 
 
 @dataclass
@@ -114,6 +131,8 @@ class RestApi(pulumi.ComponentResource):
         self._resources: dict[str, pulumi.Output[str]] = {}
         self._methods: dict[str, list[str]] = {}
         self.routes: list[tuple[str, str, PythonFunction]] = []
+        # Method paths (`orders/POST`) whose request body carries a credential.
+        self.secret_routes: list[str] = []
 
         self.api = aws.apigateway.RestApi(
             name, name=f"{args.name_prefix}-api",
@@ -149,7 +168,7 @@ class RestApi(pulumi.ComponentResource):
             content_type="application/json", schema=text,
             opts=pulumi.ResourceOptions(parent=self))
         self._track(model)
-        return ApiModel(model_name, model)
+        return ApiModel(model_name, model, _secret_fields(schema))
 
     def route(self, method: str, path: str, function: PythonFunction,
               model: Optional[ApiModel] = None) -> None:
@@ -181,6 +200,8 @@ class RestApi(pulumi.ComponentResource):
             opts=opts)
         self._methods.setdefault(path, []).append(method)
         self.routes.append((method, path, function))
+        if model and model.secret_fields:
+            self.secret_routes.append(f"{path.strip('/').replace('/', '~1')}/{method}")
         self._track(api_method, integration)
 
     def _resource(self, path: str) -> pulumi.Output[str]:
@@ -271,18 +292,37 @@ class RestApi(pulumi.ComponentResource):
             access_log_settings=aws.apigateway.StageAccessLogSettingsArgs(
                 destination_arn=self.access_logs.arn, format=ACCESS_LOG_FORMAT),
             opts=pulumi.ResourceOptions(parent=self, depends_on=stage_depends))
-        self.method_settings = aws.apigateway.MethodSettings(
-            f"{self._name}-method-settings", rest_api=self.api.id,
-            stage_name=self.stage.stage_name, method_path="*/*",
-            settings=aws.apigateway.MethodSettingsSettingsArgs(
-                logging_level="INFO", metrics_enabled=True, data_trace_enabled=s.data_trace,
-                throttling_rate_limit=s.throttling_rate_limit,
-                throttling_burst_limit=s.throttling_burst_limit,
-                caching_enabled=s.cache_enabled),
-            opts=opts)
+        # Created here with the stack's retention; with logging on, API Gateway would create it
+        # itself, kept forever.
+        self.execution_logs = aws.cloudwatch.LogGroup(
+            f"{self._name}-execution-logs",
+            name=pulumi.Output.concat("API-Gateway-Execution-Logs_", self.api.id, "/",
+                                      s.stage_name),
+            retention_in_days=self._args.log_retention_days, opts=opts)
+        self.method_settings = self._method_settings("*/*", s.data_trace)
+        # Data trace writes whole request bodies: never for a route whose body has a token.
+        if s.data_trace:
+            for method_path in self.secret_routes:
+                self._method_settings(method_path, False)
         self.url = self.stage.invoke_url
         self.register_outputs({"url": self.url})
         return self.stage
+
+    def _method_settings(self, method_path: str, data_trace: bool) -> aws.apigateway.MethodSettings:
+        """Logging, metrics, throttling and cache of the stage's methods at `method_path`
+        (`*/*` for all; a specific path overrides all of them, so each is given)."""
+        s = self._args.settings
+        slug = "" if method_path == "*/*" else "-" + re.sub(r"[^a-z0-9]+", "-",
+                                                              method_path.lower()).strip("-")
+        return aws.apigateway.MethodSettings(
+            f"{self._name}-method-settings{slug}", rest_api=self.api.id,
+            stage_name=self.stage.stage_name, method_path=method_path,
+            settings=aws.apigateway.MethodSettingsSettingsArgs(
+                logging_level="INFO", metrics_enabled=True, data_trace_enabled=data_trace,
+                throttling_rate_limit=s.throttling_rate_limit,
+                throttling_burst_limit=s.throttling_burst_limit,
+                caching_enabled=s.cache_enabled),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.execution_logs]))
 
     def _account_role(self) -> aws.apigateway.Account:
         """The regional API Gateway setting that lets stages write execution/access logs."""
