@@ -40,7 +40,8 @@ defaults = FunctionDefaults(
 protection = Protection(protect=settings.protect_stateful_resources,
                         point_in_time_recovery=settings.point_in_time_recovery)
 functions = settings.functions
-messaging_key = MessagingKey("messaging-key", MessagingKeyArgs(account_id=account_id))
+messaging_key = MessagingKey("messaging-key", MessagingKeyArgs(account_id=account_id,
+                                                               region=region))
 
 # Who may call the API: every route requires an ID token of this pool.
 user_pool = UserPool("user-pool", UserPoolArgs(name_prefix=prefix, settings=settings.auth,

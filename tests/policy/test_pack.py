@@ -137,6 +137,19 @@ def test_pack_reports_a_broken_resource(analyzer):
                for name, message in diagnostics), diagnostics
 
 
+def test_pack_reports_a_service_principal_without_source_condition(analyzer):
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+         "Action": "sqs:SendMessage", "Resource": "arn:aws:sqs:eu-west-1:123456789012:dlq"}]})
+    response = analyzer.Analyze(analyzer_pb2.AnalyzeRequest(
+        type="aws:sqs/queuePolicy:QueuePolicy", name="open-dlq-policy", urn="urn:qp",
+        properties=_struct({"policy": policy, "queueUrl": UNKNOWN_STRING_VALUE})))
+    diagnostics = [(d.policyName, d.message) for d in response.diagnostics]
+    assert any(name == "service-principal-source-condition" and "'open-dlq-policy'" in message
+               and "events.amazonaws.com" in message for name, message in diagnostics), \
+        diagnostics
+
+
 def test_pack_reports_a_broken_stack(analyzer):
     target = analyzer_pb2.AnalyzerResource(
         type="aws:cloudwatch/eventTarget:EventTarget", name="send-email-target",

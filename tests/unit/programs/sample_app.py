@@ -83,7 +83,8 @@ def build(extra_function: bool) -> Monitoring:
     orders = OrdersLike("orders", defaults, settings.functions.queue,
                         settings.queue.max_receive_count, extra_function)
     api.publish()
-    messaging_key = MessagingKey("messaging", MessagingKeyArgs(account_id=account_id))
+    messaging_key = MessagingKey("messaging", MessagingKeyArgs(account_id=account_id,
+                                                               region=region))
     monitoring = Monitoring("monitoring", MonitoringArgs(
         name_prefix=prefix, region=region, account_id=account_id,
         settings=settings.monitoring, key=messaging_key,
