@@ -18,10 +18,13 @@ from components.shared_code_layer import SharedCodeLayer, SharedCodeLayerArgs
 from components.tables import Protection
 from components.user_api import UserApi, UserApiArgs
 from components.user_pool import UserPool, UserPoolArgs
-from stack_settings import load_settings
+from stack_settings import load_settings, undeliverable_addresses
 
 # Fails with a message naming the key before any resource is registered.
 settings = load_settings()
+# Placeholder addresses: a warning at preview, a refusal at `pulumi up` of prod.
+for warning in undeliverable_addresses(settings, pulumi.get_stack(), pulumi.runtime.is_dry_run()):
+    pulumi.warn(warning)
 prefix = f"{pulumi.get_project()}-{pulumi.get_stack()}"
 region = aws.get_region().region
 account_id = aws.get_caller_identity().account_id
@@ -57,7 +60,8 @@ users = UserApi("users", UserApiArgs(
 # The order side, in dependency order: store -> workflow -> queue -> events -> API -> report.
 store = OrderStore("orders", OrderStoreArgs(protection=protection))
 sender = SenderEmail("sender-email", SenderEmailArgs(
-    email=settings.notifications.sender_email, region=region, account_id=account_id))
+    email=settings.notifications.sender_email, region=region, account_id=account_id,
+    sandbox=settings.notifications.ses_sandbox))
 key = settings.payment_provider_key
 workflow = OrderWorkflow("order-workflow", OrderWorkflowArgs(
     defaults=defaults, sizing=functions.workflow, store=store, sender=sender,

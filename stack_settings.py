@@ -116,6 +116,9 @@ class WorkflowSettings(_Section):
 class NotificationSettings(_Section):
     sender_email: Annotated[str, Field(pattern=r"^[^\s@]+@[^\s@]+\.[^\s@]+$")] = \
         "orders@example.com"
+    # New accounts are in the SES sandbox: mail goes only to verified identities, and IAM is
+    # checked on the recipient's identity too. False once production access is granted.
+    ses_sandbox: bool = True
 
 
 class ReportSettings(_Section):
@@ -217,9 +220,36 @@ class StackSettings(_Section):
 
 REQUIRED_TAGS = ("project", "environment")
 
+# Domains reserved for documentation (RFC 2606/6761): an address there can never be verified
+# by SES nor confirm an SNS subscription.
+PLACEHOLDER_DOMAINS = ("example.com", "example.net", "example.org", "example", "test",
+                       "invalid", "localhost")
+# The stack whose `pulumi up` refuses a placeholder address; `local` needs none.
+PRODUCTION_STACK, LOCAL_STACK = "prod", "local"
+
+
+def _is_placeholder(address: str) -> bool:
+    domain = address.rpartition("@")[2].lower()
+    return any(domain == d or domain.endswith("." + d) for d in PLACEHOLDER_DOMAINS)
+
 
 class ConfigError(Exception):
     """A stack config value is unknown, of the wrong type or out of range."""
+
+
+def undeliverable_addresses(settings: "StackSettings", stack: str, preview: bool) -> list[str]:
+    """Warnings for the sender and alarm addresses still on a placeholder domain, naming the
+    key to set; on `pulumi up` of prod (not a preview) a ConfigError instead."""
+    if stack == LOCAL_STACK:
+        return []
+    addresses = {f"{PROJECT}:notifications.senderEmail": settings.notifications.sender_email,
+                 f"{PROJECT}:monitoring.alarmEmail": settings.monitoring.alarm_email}
+    problems = [f"{key} is {value!r}, a placeholder that can never be verified: set it to a "
+                f"real address (pulumi config set --path {key.partition(':')[2]} <address>)"
+                for key, value in addresses.items() if value and _is_placeholder(value)]
+    if problems and stack == PRODUCTION_STACK and not preview:
+        raise ConfigError(f"refusing to deploy {stack}:\n  " + "\n  ".join(problems))
+    return problems
 
 
 def _parse(raw: Any) -> Any:

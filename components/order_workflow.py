@@ -153,7 +153,7 @@ class OrderWorkflow(pulumi.ComponentResource):
                 Allow(["dynamodb:UpdateItem"], [self.inventory_table.arn])]),
             Handler("notify-customer", {**order_env, "SENDER_EMAIL": args.sender.email}, [
                 Allow(["dynamodb:GetItem", "dynamodb:UpdateItem"], [orders.arn]),
-                Allow(["ses:SendEmail"], [args.sender.arn])]),
+                args.sender.send_grant]),
             Handler("refund-payment", payment_env, [
                 Allow(["dynamodb:UpdateItem"], [orders.arn]),
                 Allow(["dynamodb:GetItem", "dynamodb:UpdateItem"], [payments.arn]),

@@ -152,14 +152,17 @@ class Graph:
 
 def evaluate(stack: str, config: dict[str, str] | None = None,
              program: Path = ROOT / "__main__.py",
-             mocks: RecordingMocks | None = None) -> Graph:
+             mocks: RecordingMocks | None = None, preview: bool = True) -> Graph:
     """Run the program under mocks to completion and return its resource graph and outputs.
+
+    As `pulumi preview` by default (the program refuses some configs at `up` only, e.g. prod
+    with a placeholder address); `preview=False` runs it as `pulumi up`.
 
     `pulumi.runtime.test` awaits every outstanding registration and output, so the recorded
     inputs are final when this returns.
     """
     mocks = mocks or RecordingMocks()
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False)
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview)
     pulumi.runtime.set_all_config(stack_config(stack) if config is None else config)
     exported: dict[str, Any] = {}
 
