@@ -10,7 +10,6 @@ settings (logging, metrics, throttling, cache) and the account's CloudWatch role
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 import re
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from typing import Optional, Sequence
 
 import pulumi
 import pulumi_aws as aws
+from pydantic.alias_generators import to_camel
 
 from components.builders.grants import assume_role_policy
 from components.python_function import PythonFunction
@@ -92,23 +92,29 @@ def _quoted(value: str) -> str:
     return f"'{value}'"
 
 
-def _properties(resource: pulumi.CustomResource) -> pulumi.Output[dict]:
-    """Every property the resource's class declares (its inputs and what AWS computed), with
-    its URN (type and name)."""
-    base = {n for n, a in inspect.getmembers(pulumi.CustomResource) if isinstance(a, property)}
-    names = [n for n, a in inspect.getmembers(type(resource))
-             if isinstance(a, property) and n not in base]
-    return pulumi.Output.all(urn=resource.urn, **{n: getattr(resource, n) for n in names})
+def _canonical(value):
+    """Inputs as the engine registers them: camelCase names, no unset values, whole numbers
+    as integers (the engine carries every number as a float)."""
+    if isinstance(value, dict):
+        return {k: _canonical(v) for k, v in value.items() if v is not None}
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
-def redeploy_hash(resources: Sequence[pulumi.CustomResource]) -> pulumi.Output[str]:
-    """A hash of every property of every API sub-resource: nothing a route, model, validator,
-    authorizer or gateway response says can change without a new deployment (a summary
-    written by hand forgets integration URIs, timeouts, validator flags...)."""
-    return pulumi.Output.all(*[_properties(r) for r in resources]).apply(
-        lambda snapshots: hashlib.sha256(json.dumps(
-            sorted(snapshots, key=lambda s: s["urn"]), sort_keys=True,
-            default=str).encode()).hexdigest())
+def redeploy_hash(parts: Sequence[dict]) -> pulumi.Output[str]:
+    """A hash of every input of every API sub-resource (`{"type", "name", "inputs"}`, inputs
+    by their Python names): nothing a route, model, validator, authorizer or gateway response
+    says can change without a new deployment (a summary written by hand forgets integration
+    URIs, timeouts, validator flags...)."""
+    def digest(resolved: list[dict]) -> str:
+        snapshot = sorted(({**p, "inputs": {to_camel(k): v for k, v in
+                                            _canonical(p["inputs"]).items()}}
+                           for p in resolved), key=lambda p: (p["type"], p["name"]))
+        return hashlib.sha256(json.dumps(snapshot, sort_keys=True).encode()).hexdigest()
+    return pulumi.Output.from_input(list(parts)).apply(digest)
 
 
 def _source_path(path: str) -> str:
@@ -126,8 +132,10 @@ class RestApi(pulumi.ComponentResource):
         # echo the matching origin of the list.
         origins = args.settings.cors_allowed_origins
         self.cors_origin = "*" if "*" in origins else origins[0]
-        # Every API sub-resource: the deployment depends on them and hashes their properties.
+        # Every API sub-resource, and the inputs each was made from: the deployment depends on
+        # them and hashes those inputs.
         self._children: list[pulumi.Resource] = []
+        self._parts: list[dict] = []
         self._resources: dict[str, pulumi.Output[str]] = {}
         self._methods: dict[str, list[str]] = {}
         self.routes: list[tuple[str, str, PythonFunction]] = []
@@ -141,20 +149,18 @@ class RestApi(pulumi.ComponentResource):
                 types="REGIONAL"),
             opts=pulumi.ResourceOptions(parent=self))
         self._resources[""] = self.api.root_resource_id
-        self.validator = aws.apigateway.RequestValidator(
-            f"{name}-validator", rest_api=self.api.id, name="body-and-parameters",
-            validate_request_body=True, validate_request_parameters=True,
-            opts=pulumi.ResourceOptions(parent=self))
-        self._track(self.validator)
+        self.validator = self._part(
+            aws.apigateway.RequestValidator, f"{name}-validator", rest_api=self.api.id,
+            name="body-and-parameters", validate_request_body=True,
+            validate_request_parameters=True)
         if not args.user_pool_arns:
             raise ValueError("RestApi needs user_pool_arns: every route requires a caller")
         # ID tokens, not access tokens: without OAuth scopes on a method API Gateway accepts
         # only ID tokens, and they carry the `email` and `cognito:groups` the handlers use.
-        self.authorizer = aws.apigateway.Authorizer(
-            f"{name}-authorizer", rest_api=self.api.id, name="cognito-users",
-            type="COGNITO_USER_POOLS", provider_arns=list(args.user_pool_arns),
-            identity_source=TOKEN_SOURCE, opts=pulumi.ResourceOptions(parent=self))
-        self._track(self.authorizer)
+        self.authorizer = self._part(
+            aws.apigateway.Authorizer, f"{name}-authorizer", rest_api=self.api.id,
+            name="cognito-users", type="COGNITO_USER_POOLS",
+            provider_arns=list(args.user_pool_arns), identity_source=TOKEN_SOURCE)
         for response_type, template in GATEWAY_RESPONSES.items():
             self._add_gateway_response(response_type, template)
 
@@ -162,12 +168,10 @@ class RestApi(pulumi.ComponentResource):
 
     def model(self, model_name: str, schema: dict) -> ApiModel:
         """A request model (JSON Schema draft-04) generated from a handler's pydantic model."""
-        text = json.dumps(schema, sort_keys=True)
-        model = aws.apigateway.Model(
-            f"{self._name}-model-{model_name}", rest_api=self.api.id, name=model_name,
-            content_type="application/json", schema=text,
-            opts=pulumi.ResourceOptions(parent=self))
-        self._track(model)
+        model = self._part(
+            aws.apigateway.Model, f"{self._name}-model-{model_name}", rest_api=self.api.id,
+            name=model_name, content_type="application/json",
+            schema=json.dumps(schema, sort_keys=True))
         return ApiModel(model_name, model, _secret_fields(schema))
 
     def route(self, method: str, path: str, function: PythonFunction,
@@ -177,19 +181,18 @@ class RestApi(pulumi.ComponentResource):
         slug = f"{method.lower()}-{_source_path(path).replace('/', '-').replace('*', 'id')}"
         params = {f"method.request.path.{p[1:-1]}": True
                   for p in path.split("/") if p.startswith("{")}
-        opts = pulumi.ResourceOptions(parent=self)
-        api_method = aws.apigateway.Method(
-            f"{self._name}-{slug}", rest_api=self.api.id, resource_id=resource_id,
-            http_method=method, authorization="COGNITO_USER_POOLS",
+        api_method = self._part(
+            aws.apigateway.Method, f"{self._name}-{slug}", rest_api=self.api.id,
+            resource_id=resource_id, http_method=method, authorization="COGNITO_USER_POOLS",
             authorizer_id=self.authorizer.id, request_parameters=params or None,
             request_validator_id=self.validator.id,
-            request_models={"application/json": model.resource.name} if model else None,
-            opts=opts)
-        integration = aws.apigateway.Integration(
-            f"{self._name}-{slug}-integration", rest_api=self.api.id, resource_id=resource_id,
-            http_method=api_method.http_method, type="AWS_PROXY",
+            request_models={"application/json": model.resource.name} if model else None)
+        self._part(
+            aws.apigateway.Integration, f"{self._name}-{slug}-integration",
+            rest_api=self.api.id, resource_id=resource_id, http_method=api_method.http_method,
+            type="AWS_PROXY",
             integration_http_method="POST",  # Lambda is always invoked with POST
-            uri=function.invoke_arn, timeout_milliseconds=29000, opts=opts)
+            uri=function.invoke_arn, timeout_milliseconds=29000)
         aws.lambda_.Permission(
             f"{self._name}-{slug}-permission", action="lambda:InvokeFunction",
             function=function.function.name,
@@ -197,12 +200,11 @@ class RestApi(pulumi.ComponentResource):
             principal="apigateway.amazonaws.com",
             source_arn=self.api.execution_arn.apply(
                 lambda arn: f"{arn}/*/{method}/{_source_path(path)}"),
-            opts=opts)
+            opts=pulumi.ResourceOptions(parent=self))
         self._methods.setdefault(path, []).append(method)
         self.routes.append((method, path, function))
         if model and model.secret_fields:
             self.secret_routes.append(f"{path.strip('/').replace('/', '~1')}/{method}")
-        self._track(api_method, integration)
 
     def _resource(self, path: str) -> pulumi.Output[str]:
         """The resource id for `path`, creating missing parents and their CORS preflight."""
@@ -210,61 +212,62 @@ class RestApi(pulumi.ComponentResource):
         if path not in self._resources:
             parent, _, part = path.rpartition("/")
             slug = path.replace("/", "-").replace("{", "").replace("}", "")
-            resource = aws.apigateway.Resource(
-                f"{self._name}-{slug}", rest_api=self.api.id, parent_id=self._resource(parent),
-                path_part=part, opts=pulumi.ResourceOptions(parent=self))
+            resource = self._part(
+                aws.apigateway.Resource, f"{self._name}-{slug}", rest_api=self.api.id,
+                parent_id=self._resource(parent), path_part=part)
             self._resources[path] = resource.id
-            self._track(resource)
         return self._resources[path]
 
     def _add_preflight(self, path: str, methods: list[str]) -> None:
         """OPTIONS answered by API Gateway itself (MOCK) with the CORS headers."""
         resource_id = self._resources[path.strip("/")]
-        slug = f"options-{_source_path(path).replace('/', '-').replace('*', 'id')}"
-        opts = pulumi.ResourceOptions(parent=self)
+        name = f"{self._name}-options-{_source_path(path).replace('/', '-').replace('*', 'id')}"
         headers = {
             "Access-Control-Allow-Headers": CORS_ALLOW_HEADERS,
             "Access-Control-Allow-Methods": ",".join(["OPTIONS", *sorted(methods)]),
             "Access-Control-Allow-Origin": self.cors_origin,
         }
-        method = aws.apigateway.Method(
-            f"{self._name}-{slug}", rest_api=self.api.id, resource_id=resource_id,
-            http_method="OPTIONS", authorization="NONE", opts=opts)
-        integration = aws.apigateway.Integration(
-            f"{self._name}-{slug}-integration", rest_api=self.api.id,
-            resource_id=resource_id, http_method=method.http_method, type="MOCK",
-            request_templates={"application/json": '{"statusCode": 200}'}, opts=opts)
-        method_response = aws.apigateway.MethodResponse(
-            f"{self._name}-{slug}-response", rest_api=self.api.id, resource_id=resource_id,
-            http_method=method.http_method, status_code="200",
-            response_parameters={f"method.response.header.{h}": True for h in headers},
-            opts=opts)
-        integration_response = aws.apigateway.IntegrationResponse(
-            f"{self._name}-{slug}-integration-response", rest_api=self.api.id,
-            resource_id=resource_id, http_method=method.http_method, status_code="200",
+        method = self._part(aws.apigateway.Method, name, rest_api=self.api.id,
+                            resource_id=resource_id, http_method="OPTIONS",
+                            authorization="NONE")
+        on_method = {"rest_api": self.api.id, "resource_id": resource_id,
+                     "http_method": method.http_method}
+        integration = self._part(
+            aws.apigateway.Integration, f"{name}-integration", **on_method, type="MOCK",
+            request_templates={"application/json": '{"statusCode": 200}'})
+        method_response = self._part(
+            aws.apigateway.MethodResponse, f"{name}-response", **on_method, status_code="200",
+            response_parameters={f"method.response.header.{h}": True for h in headers})
+        self._part(
+            aws.apigateway.IntegrationResponse, f"{name}-integration-response", **on_method,
+            status_code="200",
             response_parameters={f"method.response.header.{h}": _quoted(v)
                                  for h, v in headers.items()},
             response_templates={"application/json": ""},
-            opts=pulumi.ResourceOptions(parent=self,
-                                        depends_on=[integration, method_response]))
-        self._track(method, integration, method_response, integration_response)
+            depends_on=[integration, method_response])
 
     def _add_gateway_response(self, response_type: str, template: str) -> None:
         headers = {
             "Access-Control-Allow-Origin": self.cors_origin,
             "Access-Control-Allow-Headers": CORS_ALLOW_HEADERS,
         }
-        response = aws.apigateway.Response(
-            f"{self._name}-{response_type.lower().replace('_', '-')}",
+        self._part(
+            aws.apigateway.Response, f"{self._name}-{response_type.lower().replace('_', '-')}",
             rest_api_id=self.api.id, response_type=response_type,
             response_parameters={f"gatewayresponse.header.{h}": _quoted(v)
                                  for h, v in headers.items()},
-            response_templates={"application/json": template},
-            opts=pulumi.ResourceOptions(parent=self))
-        self._track(response)
+            response_templates={"application/json": template})
 
-    def _track(self, *resources: pulumi.CustomResource) -> None:
-        self._children.extend(resources)
+    def _part(self, kind: type, resource_name: str, /,
+              depends_on: Sequence[pulumi.Resource] = (), **inputs):
+        """One API sub-resource, made from `inputs`; those very inputs go into the redeploy
+        hash, so no input can be left out of it."""
+        resource = kind(resource_name, **inputs, opts=pulumi.ResourceOptions(
+            parent=self, depends_on=list(depends_on)))
+        self._children.append(resource)
+        self._parts.append({"type": resource.pulumi_resource_type, "name": resource_name,
+                            "inputs": inputs})
+        return resource
 
     # -- publishing -----------------------------------------------------------------------
 
@@ -274,7 +277,7 @@ class RestApi(pulumi.ComponentResource):
             self._add_preflight(path, methods)
         s = self._args.settings
         opts = pulumi.ResourceOptions(parent=self)
-        self.redeploy_hash = redeploy_hash(self._children)
+        self.redeploy_hash = redeploy_hash(self._parts)
         self.deployment = aws.apigateway.Deployment(
             f"{self._name}-deployment", rest_api=self.api.id,
             description="Order platform API", triggers={"redeployment": self.redeploy_hash},
