@@ -57,8 +57,9 @@ class ApiSettings(_Section):
     throttling_rate_limit: Annotated[float, Field(gt=0, le=10000)] = 50
     throttling_burst_limit: Annotated[int, Field(ge=1, le=5000)] = 100
     data_trace: bool = False
-    # The API Gateway CloudWatch role is one per region and account: only one stack manages it.
-    manage_account_role: bool = True
+    # The API Gateway CloudWatch role is one per region and account: exactly one stack per
+    # account and region manages it (prod; see README), so it is off by default.
+    manage_account_role: bool = False
     cache_enabled: bool = False
     cache_size: Literal["0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237"] = "0.5"
     # Warm instances per API function, e.g. {"create-order": 2}; off by default (a new account

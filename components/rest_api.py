@@ -328,16 +328,19 @@ class RestApi(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.execution_logs]))
 
     def _account_role(self) -> aws.apigateway.Account:
-        """The regional API Gateway setting that lets stages write execution/access logs."""
-        opts = pulumi.ResourceOptions(parent=self)
+        """The regional API Gateway setting that lets stages write execution/access logs.
+
+        One per region and account, so `destroy` keeps it, and keeps its role too: a retained
+        setting pointing at a deleted role breaks logging for every stage in the region.
+        """
+        kept = pulumi.ResourceOptions(parent=self, retain_on_delete=True)
         role = aws.iam.Role(f"{self._name}-cloudwatch-role",
                             assume_role_policy=assume_role_policy("apigateway.amazonaws.com"),
-                            opts=opts)
+                            opts=kept)
         attachment = aws.iam.RolePolicyAttachment(
             f"{self._name}-cloudwatch-role-policy", role=role.name,
-            policy_arn=ACCESS_LOG_ROLE_POLICY, opts=opts)
-        # One per region and account: keep it when this stack goes away.
+            policy_arn=ACCESS_LOG_ROLE_POLICY, opts=kept)
         return aws.apigateway.Account(
             f"{self._name}-account", cloudwatch_role_arn=role.arn,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[attachment],
-                                        retain_on_delete=True))
+            opts=pulumi.ResourceOptions.merge(kept, pulumi.ResourceOptions(
+                depends_on=[attachment])))
