@@ -16,6 +16,7 @@ import pulumi
 import yaml
 
 from stack_settings import PROJECT
+from tests.unit.deprecations import program_deprecations_fail
 
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "eu-west-1"
@@ -29,6 +30,7 @@ class Resource:
     inputs: dict[str, Any]
     outputs: dict[str, Any]
     options: dict[str, Any] = field(default_factory=dict)
+    python_class: type | None = None  # e.g. pulumi_aws.sqs.Queue
 
 
 def _service(typ: str) -> str:
@@ -167,11 +169,13 @@ def evaluate(stack: str, config: dict[str, str] | None = None,
     exported: dict[str, Any] = {}
 
     options: dict[tuple[str, str], dict[str, Any]] = {}
+    classes: dict[tuple[str, str], type] = {}
 
     def record_options(args: pulumi.ResourceTransformationArgs):
         opts = args.opts or pulumi.ResourceOptions()
         depends = opts.depends_on if isinstance(opts.depends_on, list) else \
             [opts.depends_on] if opts.depends_on else []
+        classes[(args.type_, args.name)] = type(args.resource)
         options[(args.type_, args.name)] = {
             "protect": bool(opts.protect),
             "retain_on_delete": bool(opts.retain_on_delete),
@@ -192,7 +196,10 @@ def evaluate(stack: str, config: dict[str, str] | None = None,
         return pulumi.Output.all(*[outputs[n] for n in names]).apply(
             lambda values: exported.update(zip(names, values)))
 
-    run()
+    # A deprecated argument, function or property used by the program fails its evaluation.
+    with program_deprecations_fail(extra_code=[program]):
+        run()
     for resource in mocks.resources:
         resource.options = options.get((resource.type, resource.name), {})
+        resource.python_class = classes.get((resource.type, resource.name))
     return Graph(mocks.resources, exported)
