@@ -3,6 +3,8 @@
 import pulumi
 import pulumi_aws as aws
 
+import powertools_layer
+
 from components.daily_report import DailyReport, DailyReportArgs
 from components.messaging import MessagingKey, MessagingKeyArgs
 from components.monitoring import Monitoring, MonitoringArgs
@@ -28,6 +30,10 @@ for warning in undeliverable_addresses(settings, pulumi.get_stack(), pulumi.runt
 prefix = f"{pulumi.get_project()}-{pulumi.get_stack()}"
 region = aws.get_region().region
 account_id = aws.get_caller_identity().account_id
+if not powertools_layer.is_verified(settings.architecture, region):
+    pulumi.warn(f"the Powertools layer {settings.powertools_layer_arn(region)} is not verified "
+                f"to ship {powertools_layer.RELEASE}, the tested release: run "
+                f"scripts/check_powertools_layer.py --region {region} (docs/first-deploy.md)")
 
 shared_layer = SharedCodeLayer("shared-code", SharedCodeLayerArgs(
     name_prefix=prefix, runtime=settings.runtime, architecture=settings.architecture))

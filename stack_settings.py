@@ -14,6 +14,8 @@ from pydantic import (BaseModel, ConfigDict, Field, SecretStr, ValidationError, 
                       model_validator)
 from pydantic.alias_generators import to_camel
 
+import powertools_layer
+
 PROJECT = "order-platform"
 
 # The retention values CloudWatch Logs accepts.
@@ -161,7 +163,6 @@ class StackSettings(_Section):
     lambda_concurrency_quota: Annotated[int, Field(ge=10)] = 10
     log_level: Literal["DEBUG", "INFO", "WARN", "ERROR"] = "INFO"
     tracing: bool = True
-    powertools_layer_version: Annotated[int, Field(ge=1)] = 18
     protect_stateful_resources: bool = False
     point_in_time_recovery: bool = True
     api: ApiSettings = ApiSettings()
@@ -213,10 +214,8 @@ class StackSettings(_Section):
         return tags
 
     def powertools_layer_arn(self, region: str) -> str:
-        arch = "arm64" if self.architecture == "arm64" else "x86_64"
-        py = self.runtime.replace(".", "")
-        return (f"arn:aws:lambda:{region}:017000801446:layer:"
-                f"AWSLambdaPowertoolsPythonV3-{py}-{arch}:{self.powertools_layer_version}")
+        """The managed layer that ships the tested Powertools release (powertools_layers.json)."""
+        return powertools_layer.layer_arn(self.runtime, self.architecture, region)
 
 
 REQUIRED_TAGS = ("project", "environment")

@@ -136,10 +136,14 @@ def test_provisioned_concurrency_beyond_the_account_quota_names_both_keys():
 
 
 def test_powertools_layer_arn_follows_runtime_and_architecture():
-    s = settings_from_config(config(architecture="x86_64", powertoolsLayerVersion="21"))
+    from powertools_layer import layer_version
+
+    s = settings_from_config(config(architecture="x86_64", runtime="python3.12"))
     assert s.powertools_layer_arn("eu-west-1") == (
         "arn:aws:lambda:eu-west-1:017000801446:layer:"
-        "AWSLambdaPowertoolsPythonV3-python313-x86_64:21")
+        f"AWSLambdaPowertoolsPythonV3-python312-x86_64:{layer_version('x86_64', 'eu-west-1')}")
+    # The version is not a stack setting: it follows the tested release.
+    assert "unknown config key" in rejected(config(powertoolsLayerVersion="21"))
 
 
 def test_max_order_amount_defaults_inside_dynamodb_range_and_is_bounded():
