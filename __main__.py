@@ -20,7 +20,7 @@ from components.shared_code_layer import SharedCodeLayer, SharedCodeLayerArgs
 from components.tables import Protection
 from components.user_api import UserApi, UserApiArgs
 from components.user_pool import UserPool, UserPoolArgs
-from stack_settings import load_settings, undeliverable_addresses
+from stack_settings import LOCAL_STACK, load_settings, undeliverable_addresses
 
 # Fails with a message naming the key before any resource is registered.
 settings = load_settings()
@@ -30,7 +30,9 @@ for warning in undeliverable_addresses(settings, pulumi.get_stack(), pulumi.runt
 prefix = f"{pulumi.get_project()}-{pulumi.get_stack()}"
 region = aws.get_region().region
 account_id = aws.get_caller_identity().account_id
-if not powertools_layer.is_verified(settings.architecture, region):
+# The local cloud runs the tested Powertools itself; AWS stacks run the managed layer.
+if pulumi.get_stack() != LOCAL_STACK and \
+        not powertools_layer.is_verified(settings.architecture, region):
     pulumi.warn(f"the Powertools layer {settings.powertools_layer_arn(region)} is not verified "
                 f"to ship {powertools_layer.RELEASE}, the tested release: run "
                 f"scripts/check_powertools_layer.py --region {region} (docs/first-deploy.md)")
@@ -49,8 +51,9 @@ defaults = FunctionDefaults(
 protection = Protection(protect=settings.protect_stateful_resources,
                         point_in_time_recovery=settings.point_in_time_recovery)
 functions = settings.functions
-messaging_key = MessagingKey("messaging-key", MessagingKeyArgs(account_id=account_id,
-                                                               region=region))
+messaging_key = MessagingKey("messaging-key", MessagingKeyArgs(
+    account_id=account_id, region=region,
+    deletion_window_days=settings.kms_deletion_window_days))
 
 # Who may call the API: every route requires an ID token of this pool.
 user_pool = UserPool("user-pool", UserPoolArgs(name_prefix=prefix, settings=settings.auth,

@@ -164,6 +164,9 @@ class StackSettings(_Section):
     log_level: Literal["DEBUG", "INFO", "WARN", "ERROR"] = "INFO"
     tracing: bool = True
     protect_stateful_resources: bool = False
+    # Days a destroyed KMS key waits before it is gone (AWS allows 7 to 30): dev's is the
+    # shortest, so a destroyed dev leaves nothing behind for long.
+    kms_deletion_window_days: Annotated[int, Field(ge=7, le=30)] = 7
     point_in_time_recovery: bool = True
     api: ApiSettings = ApiSettings()
     auth: AuthSettings = AuthSettings()

@@ -32,6 +32,7 @@ class ServiceSender:
 class MessagingKeyArgs:
     account_id: str  # its root administers the key
     region: str
+    deletion_window_days: int = 30  # how long a destroyed key can still be recovered
 
 
 class MessagingKey(pulumi.ComponentResource):
@@ -72,6 +73,7 @@ class MessagingKey(pulumi.ComponentResource):
         }
         self.key = aws.kms.Key(name, description="Encrypts the order platform's SNS topics",
                                enable_key_rotation=True, policy=json.dumps(policy),
+                               deletion_window_in_days=args.deletion_window_days,
                                opts=pulumi.ResourceOptions(parent=self))
         self.arn = self.key.arn
         self.register_outputs({"arn": self.arn})
