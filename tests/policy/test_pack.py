@@ -20,7 +20,7 @@ from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 from order_policies import RULES
 from order_policies.pack import PACK_NAME, policies, to_resource
 
-from tests.policy.conftest import POLICY_DIR
+from tests.policy.conftest import POLICY_DIR, with_unknowns_as
 
 PROD_TAGS = json.dumps({"tags": {"project": "order-platform", "environment": "prod"}})
 FN_ARN = "arn:aws:lambda:eu-west-1:123456789012:function:orders-send-email"
@@ -173,10 +173,12 @@ def _as_engine_passes_them(stacks_graph, stack: str):
     args, resources = [], []
     for r in stacks_graph.resources:
         urn = f"urn:pulumi:{stack}::order-platform::{r.type}::{r.name}"
-        args.append(ResourceValidationArgs(r.type, unknown_checking_proxy(dict(r.inputs)), urn,
+        inputs = with_unknowns_as(dict(r.inputs), UNKNOWN_STRING_VALUE)
+        args.append(ResourceValidationArgs(r.type, unknown_checking_proxy(inputs), urn,
                                            r.name, _options(), provider))
-        resources.append(PolicyResource(r.type, unknown_checking_proxy({**r.outputs, **r.inputs}),
-                                        urn, r.name, _options(), provider, None, [], {}))
+        resources.append(PolicyResource(r.type, unknown_checking_proxy(
+            {**with_unknowns_as(r.outputs, UNKNOWN_STRING_VALUE), **inputs}), urn, r.name, _options(), provider, None,
+            [], {}))
     return args, resources
 
 
