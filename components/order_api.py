@@ -3,8 +3,8 @@ shared REST API. The request model is generated from the handler's pydantic mode
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional
+from dataclasses import dataclass, field
+from typing import Mapping, Optional
 
 import pulumi
 import pulumi_aws as aws
@@ -27,7 +27,8 @@ class OrderApiArgs:
     users_table: aws.dynamodb.Table
     event_bus: aws.cloudwatch.EventBus
     allowed_origins: list[str]
-    provisioned_concurrency: int = 0
+    # Warm instances per function name (settings.api.provisionedConcurrency).
+    provisioned_concurrency: Mapping[str, int] = field(default_factory=dict)
     max_order_amount: int = 1_000_000
 
 

@@ -109,7 +109,7 @@ class OrderEvents(pulumi.ComponentResource):
         env = {"IDEMPOTENCY_TABLE_NAME": idempotency.name}
         return [
             Handler("send-email", {**env, "SENDER_EMAIL": args.sender.email}, [
-                Allow(["ses:SendEmail"], [args.sender.arn]), remember]),
+                args.sender.send_grant, remember]),
             Handler("update-inventory", {**env, "INVENTORY_TABLE_NAME": inventory.name}, [
                 # One TransactWriteItems of updates (ADD demand) on the inventory table.
                 Allow(["dynamodb:UpdateItem"], [inventory.arn]), remember]),
