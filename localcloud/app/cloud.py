@@ -4,7 +4,7 @@ It builds the core (clock, registry, telemetry, delivery table) and the services
 their routes into the gateway's table, deploys the program, and starts its parts in order:
 
     moto → gateway → telemetry → deployment → Lambda, REST APIs, EventBridge, SNS fan-out,
-    SQS pollers, scheduler, alarm evaluator
+    SQS pollers, pipes, scheduler, alarm evaluator
 
 and stops them in reverse. The parts are an explicit list: a part that cannot be built fails
 the start with a traceback, never a half-running cloud.
@@ -34,10 +34,12 @@ from localcloud.deploy.stack_config import load_stack_config
 from localcloud.emulator.moto_server import MotoServer, free_port
 from localcloud.services.apigateway.server import RestApiServer
 from localcloud.services.cloudwatch.alarms import AlarmEvaluator
-from localcloud.services.events.router import EventsRouter
+from localcloud.services.dynamodbstreams.reader import StreamReader
+from localcloud.services.events.router import EventsRouter, matches
 from localcloud.services.events.scheduler import Scheduler
 from localcloud.services.lambda_.executor import LambdaExecutor
 from localcloud.services.lambda_.service import LambdaService
+from localcloud.services.pipes.runner import PipeRunners
 from localcloud.services.sns.fanout import SnsFanout
 from localcloud.services.sqs.poller import SqsPollers
 
@@ -94,10 +96,13 @@ class LocalCloud:
         self.events = EventsRouter(self)
         self.sns = SnsFanout(self)
         self.sqs_pollers = SqsPollers(self)
+        # Pipes filter with the rules' own matcher and read streams through the Streams API.
+        self.pipes = PipeRunners(self, matches=matches, open_stream=lambda arn, position:
+                                 StreamReader(self.aws("dynamodbstreams"), arn, position))
         self.scheduler = Scheduler(self, self.events)
         self.alarms = AlarmEvaluator(self)
         self.parts: list[Part] = [self.lambda_, self.rest_apis, self.events, self.sns,
-                                  self.sqs_pollers, self.scheduler, self.alarms]
+                                  self.sqs_pollers, self.pipes, self.scheduler, self.alarms]
         self.routes = RouteTable().extend(
             admin_routes(self, self.scheduler.fire), self.rest_apis.routes(),
             self.lambda_.routes(), self.events.routes(), self.sns.routes())
@@ -210,6 +215,7 @@ class LocalCloud:
             "outputs": deployment.outputs if deployment else {},
             "functions": self.executor.stats(),
             "async_pending": self.lambda_.async_invoker.pending(),
+            "pipes": self.pipes.stats(),
             "pids": {"local_cloud": os.getpid(), "moto": self.moto.pid,
                      "workers": self.executor.worker_pids()},
         }
