@@ -86,7 +86,7 @@ events = OrderEvents("order-events", OrderEventsArgs(
     key=messaging_key, protection=protection))
 orders_api = OrderApi("order-api", OrderApiArgs(
     api=api, defaults=defaults, sizing=functions.api, store=store,
-    users_table=users.table, event_bus=events.bus,
+    users_table=users.table,
     allowed_origins=settings.api.cors_allowed_origins,
     provisioned_concurrency=settings.api.provisioned_concurrency,
     max_order_amount=settings.api.max_order_amount))

@@ -96,6 +96,11 @@ class EventSettings(_Section):
     target_max_event_age_seconds: Annotated[int, Field(ge=60, le=86400)] = 7200
     async_max_retry_attempts: Annotated[int, Field(ge=0, le=2)] = 2
     async_max_event_age_seconds: Annotated[int, Field(ge=60, le=21600)] = 3600
+    # The outbox pipe (orders stream -> bus): retries of a failed batch, the age after which a
+    # record goes to the pipe's DLQ instead (a stream keeps records 24 h), records per batch.
+    outbox_max_retry_attempts: Annotated[int, Field(ge=0, le=10000)] = 185
+    outbox_max_record_age_seconds: Annotated[int, Field(ge=60, le=86400)] = 86400
+    outbox_batch_size: Annotated[int, Field(ge=1, le=10)] = 10
 
 
 class QueueSettings(_Section):

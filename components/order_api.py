@@ -25,7 +25,6 @@ class OrderApiArgs:
     sizing: FunctionSizing
     store: OrderStore
     users_table: aws.dynamodb.Table
-    event_bus: aws.cloudwatch.EventBus
     allowed_origins: list[str]
     # Warm instances per function name (settings.api.provisionedConcurrency).
     provisioned_concurrency: Mapping[str, int] = field(default_factory=dict)
@@ -46,13 +45,12 @@ class OrderApi(pulumi.ComponentResource):
                 **cors, "ORDERS_TABLE_NAME": orders.name,
                 "USERS_TABLE_NAME": args.users_table.name,
                 "IDEMPOTENCY_TABLE_NAME": idempotency.name,
-                "EVENT_BUS_NAME": args.event_bus.name,
                 "MAX_ORDER_AMOUNT": str(args.max_order_amount)}, [
                 Allow(["dynamodb:GetItem"], [args.users_table.arn]),
                 # PutItem places the order; GetItem reads it back when a retry finds it placed.
                 Allow(["dynamodb:GetItem", "dynamodb:PutItem"], [orders.arn]),
-                Allow(IDEMPOTENCY_ACTIONS, [idempotency.arn]),
-                Allow(["events:PutEvents"], [args.event_bus.arn])]),
+                # No events:PutEvents: the orders table's stream publishes the order (outbox).
+                Allow(IDEMPOTENCY_ACTIONS, [idempotency.arn])]),
              Handler("get-order", {**cors, "ORDERS_TABLE_NAME": orders.name}, [
                  Allow(["dynamodb:GetItem"], [orders.arn])])],
             self)

@@ -1,4 +1,7 @@
-"""`OrderStore`: the orders table (with its by-date index) and the idempotency table.
+"""`OrderStore`: the orders table (with its by-date index and stream) and the idempotency table.
+
+The orders table's stream is the transactional outbox: `OrderOutbox` turns each inserted
+PLACED order into its `Order Placed` event, so placing an order is one write.
 
 Both are shared by several order components, so they live apart from any one of them.
 """
@@ -26,7 +29,9 @@ class OrderStore(pulumi.ComponentResource):
         super().__init__("order-platform:components:OrderStore", name, None, opts)
         self.orders_table = table(
             "orders-table", hash_key="orderId", protection=args.protection, parent=self,
-            indexes=[Index(BY_CREATED_DATE, hash_key="createdDate", range_key="createdAt")])
+            indexes=[Index(BY_CREATED_DATE, hash_key="createdDate", range_key="createdAt")],
+            # The outbox reads new orders only: the new image is all it needs.
+            stream_view_type="NEW_IMAGE")
         # Powertools idempotency records expire through the table's TTL.
         self.idempotency_table = table(
             "idempotency-table", hash_key="id", ttl_attribute="expiration",

@@ -71,6 +71,9 @@ def _outputs(typ: str, name: str, inputs: dict) -> tuple[str, dict]:
         out["url"] = rid
     elif typ == "aws:dynamodb/table:Table":
         arn = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{physical}"
+        if inputs.get("streamEnabled"):
+            out["streamLabel"] = "2026-01-01T000000.000"  # no colons: IAM linters split ARNs on them
+            out["streamArn"] = f"{arn}/stream/{out['streamLabel']}"
     elif typ == "aws:iam/role:Role":
         arn = f"arn:aws:iam::{ACCOUNT}:role/{physical}"
     elif typ == "aws:cloudwatch/logGroup:LogGroup":

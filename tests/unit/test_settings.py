@@ -151,3 +151,13 @@ def test_max_order_amount_defaults_inside_dynamodb_range_and_is_bounded():
     message = rejected(config(api={"maxOrderAmount": 0}))
     assert "order-platform:api.maxOrderAmount" in message and ">= 1 and <= 1000000000000" in message
     assert "order-platform:api.maxOrderAmount" in rejected(config(api={"maxOrderAmount": 10**13}))
+
+
+def test_outbox_retries_age_and_batch_ranges():
+    assert "order-platform:events.outboxMaxRetryAttempts" in rejected(
+        config(events={"outboxMaxRetryAttempts": 10001}))
+    # A stream keeps its records 24 hours: an older record age could never be reached.
+    assert "order-platform:events.outboxMaxRecordAgeSeconds" in rejected(
+        config(events={"outboxMaxRecordAgeSeconds": 86401}))
+    assert "order-platform:events.outboxBatchSize" in rejected(
+        config(events={"outboxBatchSize": 0}))

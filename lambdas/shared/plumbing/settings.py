@@ -82,12 +82,6 @@ class IdempotencyEnv(EnvModel):
     IDEMPOTENCY_TABLE_NAME: Setting
 
 
-class OrderBusEnv(EnvModel):
-    """The order bus create-order publishes `Order Placed` on."""
-
-    EVENT_BUS_NAME: Setting
-
-
 class WorkflowEnv(EnvModel):
     """The order workflow (state machine) process-order starts."""
 
