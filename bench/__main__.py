@@ -19,6 +19,7 @@ BENCHMARKS = {
     "api": "bench.api",
     "auth": "bench.auth",
     "load": "bench.load",
+    "overhead": "bench.overhead",
 }
 
 

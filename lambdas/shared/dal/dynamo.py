@@ -1,5 +1,5 @@
-"""DynamoDB access shared by the data-access modules: one resource per container, and the
-conversions between stored numbers (`Decimal`) and plain JSON."""
+"""DynamoDB access shared by the data-access modules: one resource and one Table object per
+table per container, and the conversions between stored numbers (`Decimal`) and plain JSON."""
 
 from __future__ import annotations
 
@@ -19,8 +19,10 @@ def dynamodb() -> Any:
     return boto3.resource("dynamodb")
 
 
+@functools.cache
 def table(name: str) -> Any:
-    """The boto3 Table resource of table `name` (a name from the function's settings)."""
+    """The boto3 Table resource of table `name` (a name from the function's settings), made
+    once per container: building a Table resource costs more CPU than the GetItem it sends."""
     return dynamodb().Table(name)
 
 
