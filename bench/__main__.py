@@ -20,6 +20,7 @@ BENCHMARKS = {
     "auth": "bench.auth",
     "load": "bench.load",
     "overhead": "bench.overhead",
+    "coldstart": "bench.coldstart",
 }
 
 

@@ -7,7 +7,6 @@ import functools
 from decimal import Decimal
 from typing import Any
 
-import boto3
 from botocore.exceptions import ClientError
 
 from lambdas.shared.plumbing.jsonutil import decimal_to_number
@@ -15,7 +14,12 @@ from lambdas.shared.plumbing.jsonutil import decimal_to_number
 
 @functools.cache
 def dynamodb() -> Any:
-    """The DynamoDB service resource, created on first use and reused by later invocations."""
+    """The DynamoDB service resource, created on first use and reused by later invocations.
+
+    boto3 is imported here, not with the module: importing it is about half of a handler's
+    import time, and the init phase then holds only what the function's first line needs."""
+    import boto3
+
     return boto3.resource("dynamodb")
 
 
