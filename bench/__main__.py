@@ -21,6 +21,7 @@ BENCHMARKS = {
     "load": "bench.load",
     "overhead": "bench.overhead",
     "coldstart": "bench.coldstart",
+    "cost": "bench.cost",
 }
 
 
