@@ -130,3 +130,9 @@ def test_sixteen_concurrent_calls_of_an_unreserved_function_all_succeed(invoke, 
     assert after["functions"]["fixture-echo"]["throttles"] == before
     assert after["functions"]["fixture-echo"]["concurrency_limit"] == 1000 - 1  # slow reserves 1
     assert after["lambda_slots"]["wait_timeouts"] == 0
+
+
+def test_the_start_up_summary_says_what_is_a_local_limit(local_cloud):
+    summary = local_cloud.summary()
+    assert "Lambda concurrency as on AWS: 1000 per account" in summary
+    assert "--max-running" in summary and "which AWS would not do" in summary
