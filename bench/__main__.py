@@ -22,6 +22,7 @@ BENCHMARKS = {
     "overhead": "bench.overhead",
     "coldstart": "bench.coldstart",
     "cost": "bench.cost",
+    "throughput": "bench.throughput",
 }
 
 

@@ -24,7 +24,7 @@ import time
 
 from bench import prices
 from bench.cloud import local_cloud
-from bench.orders import create_customer, place_order, seed_stock, wait_final
+from bench.orders import customer_with_stock, place_order, wait_final
 from bench.table import show
 
 ORDERS = 10
@@ -115,9 +115,7 @@ def _configured(stack: str) -> tuple[dict[str, int], str, int]:
 def _measure() -> dict:
     with local_cloud() as cloud:
         cloud.wait_idle()
-        customer = create_customer(cloud)
-        product = seed_stock(cloud, 100_000)
-        wait_final(customer.api, place_order(customer.api, customer.user_id, product))
+        customer, product = customer_with_stock(cloud, 100_000)
         time.sleep(2)  # the warm-up order's fan-out settles
         sfn, logs = cloud.aws("stepfunctions"), cloud.aws("logs")
         machine = cloud.outputs["StateMachineArn"]

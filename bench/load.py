@@ -12,7 +12,7 @@ Every client has its own HTTP session and cycles through 20 users with their own
 from __future__ import annotations
 
 from bench.api import run_clients
-from bench.cloud import CpuMeter, local_cloud
+from bench.cloud import CpuMeter, cpu_cells, local_cloud
 from bench.orders import create_customer
 from bench.stats import cores, ms, percentile
 from bench.table import show
@@ -20,7 +20,6 @@ from bench.table import show
 CLIENTS = (1, 16, 64)
 REQUESTS_PER_CLIENT = 10
 MIN_REQUESTS = 200
-CPU_ROLES = ("gateway", "moto", "worker", "client")
 
 
 def run() -> None:
@@ -56,10 +55,7 @@ def run() -> None:
                          fn_after["cold_starts"] - fn_before["cold_starts"], waits])
             split_rows.append([clients, f"{mean:.2f}", f"{waited:.2f}", f"{in_worker:.2f}",
                                f"{max(0.0, mean - waited - in_worker):.2f}"])
-            ours = sum(v for role, v in used.items() if role != "machine")
-            cpu_rows.append([clients] + [f"{used.get(role, 0.0):.2f}" for role in CPU_ROLES]
-                            + [f"{max(used['machine'] - ours, 0.0):.2f}",
-                               f"{used['machine']:.2f}"])
+            cpu_rows.append([clients] + cpu_cells(used))
         slots = after["lambda_slots"]
         show("load: GET /users/{id} under concurrent clients (one fresh local cloud; "
              "1 client is the baseline)",
