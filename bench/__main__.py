@@ -19,6 +19,11 @@ BENCHMARKS = {
     "api": "bench.api",
     "auth": "bench.auth",
     "outbox": "bench.outbox",
+    "load": "bench.load",
+    "overhead": "bench.overhead",
+    "coldstart": "bench.coldstart",
+    "cost": "bench.cost",
+    "throughput": "bench.throughput",
 }
 
 

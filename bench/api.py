@@ -105,10 +105,10 @@ def _latency(cloud: CloudProcess, customer: Customer, product: str) -> None:
                                   ("GET /users/{id}", get_user, REQUESTS),
                                   ("POST /orders", post_order, ORDER_REQUESTS)):
         for clients in CLIENTS:
-            _load(cloud, request, 3 * clients, clients)  # warm-up: a warm worker per client
+            run_clients(cloud, request, 3 * clients, clients)  # warm-up: a warm worker per client
             before = sum(cloud.cold_starts().values())
             meter = CpuMeter(cloud).start()
-            latencies, statuses, wall = _load(cloud, request, total, clients)
+            latencies, statuses, wall = run_clients(cloud, request, total, clients)
             used = meter.stop().cores()
             cold_starts = sum(cloud.cold_starts().values()) - before
             errors = sum(n for status, n in statuses.items() if status == 0 or status >= 400)
@@ -149,7 +149,7 @@ def _workers_note(cloud: CloudProcess) -> str:
             f" (most: {most}).")
 
 
-def _load(cloud: CloudProcess, request: Callable, total: int,
+def run_clients(cloud: CloudProcess, request: Callable, total: int,
           clients: int) -> tuple[list[float], Counter, float]:
     """`total` requests shared by `clients` threads; (latencies, status counts, wall seconds)."""
     latencies: list[float] = []

@@ -50,7 +50,7 @@ def run() -> None:
         dynamodb = cloud.aws("dynamodb")
 
         cached, uncached = _checkers(cloud, api_id)
-        rows = _interleaved({
+        rows = interleaved({
             "GET /users/{id}, token cached (the same token again)":
                 lambda: _ok(same.get(path)),
             "GET /users/{id}, a new token per request (no cache hit)":
@@ -72,14 +72,15 @@ def run() -> None:
               "like)."])
 
 
-def _interleaved(calls: dict[str, Callable[[], object]]) -> list[list]:
-    """Each call `REQUESTS` times after `WARM_UP` warm-up calls, taking turns (one of each,
+def interleaved(calls: dict[str, Callable[[], object]], requests: int = REQUESTS,
+                warm_up: int = WARM_UP) -> list[list]:
+    """Each call `requests` times after `warm_up` warm-up calls, taking turns (one of each,
     then again), so that the machine's load (shared, noisy) falls on every row alike."""
-    for _ in range(WARM_UP):
+    for _ in range(warm_up):
         for call in calls.values():
             call()
     latencies: dict[str, list[float]] = {label: [] for label in calls}
-    for _ in range(REQUESTS):
+    for _ in range(requests):
         for label, call in calls.items():
             started = time.perf_counter()
             call()

@@ -170,6 +170,17 @@ class CpuMeter:
         return {role: seconds / self.wall for role, seconds in self.seconds.items()}
 
 
+CPU_ROLES = ("gateway", "moto", "worker", "client")
+
+
+def cpu_cells(used: dict[str, float]) -> list[str]:
+    """A CPU table's cells from `CpuMeter.cores()`: each role, the rest of the machine
+    ("others": other jobs), the whole machine."""
+    ours = sum(v for role, v in used.items() if role != "machine")
+    return ([f"{used.get(role, 0.0):.2f}" for role in CPU_ROLES]
+            + [f"{max(used['machine'] - ours, 0.0):.2f}", f"{used['machine']:.2f}"])
+
+
 @contextmanager
 def local_cloud(*, time_scale: float = 1.0) -> Iterator[CloudProcess]:
     """Start the `local` stack on a fresh local cloud (fresh state) and stop it afterwards."""

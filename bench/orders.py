@@ -60,3 +60,12 @@ def wait_final(api: ApiSession, order_id: str, *, timeout: float = 90,
             return order
         time.sleep(interval)
     raise TimeoutError(f"order {order_id} not final after {timeout}s")
+
+
+def customer_with_stock(cloud: CloudProcess, units: int) -> tuple[Customer, str]:
+    """A signed-in customer and a product with `units` in stock, after one order to its final
+    status (the cold starts of the order path are paid)."""
+    customer = create_customer(cloud)
+    product = seed_stock(cloud, units)
+    wait_final(customer.api, place_order(customer.api, customer.user_id, product))
+    return customer, product

@@ -21,6 +21,8 @@ import urllib.error
 import urllib.request
 from typing import Any
 
+from .services.lambda_.concurrency import ACCOUNT_LIMIT
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m localcloud",
@@ -34,8 +36,13 @@ def _parser() -> argparse.ArgumentParser:
                     help="simulated seconds per real second (retries, schedules, alarm periods)")
     up.add_argument("--project-dir", default=".")
     up.add_argument("--state-dir", default=None, help="default: <project>/.localcloud/<stack>")
-    up.add_argument("--concurrency", type=int, default=10,
-                    help="concurrency limit of a function without reserved concurrency")
+    up.add_argument("--account-concurrency", type=int, default=ACCOUNT_LIMIT,
+                    help="Lambda concurrent executions of the account (AWS default 1000)")
+    up.add_argument("--max-running", type=int, default=None,
+                    help="invocations this machine runs at once (default 4 per core); "
+                         "past it they wait for a worker")
+    up.add_argument("--worker-wait", type=float, default=30.0,
+                    help="seconds an invocation waits for a worker before failing (500)")
     up.add_argument("--idle-timeout", type=float, default=120.0,
                     help="seconds after which an idle Lambda worker is retired")
     up.add_argument("--quiet", action="store_true", help="do not echo function logs")
@@ -231,7 +238,9 @@ def up(args: argparse.Namespace) -> int:
         signal.signal(signum, _stop)
     cloud = LocalCloud(args.project_dir, stack=args.stack, port=args.port,
                        time_scale=args.time_scale, state_dir=args.state_dir,
-                       default_concurrency=args.concurrency, idle_timeout=args.idle_timeout,
+                       account_concurrency=args.account_concurrency,
+                       max_running=args.max_running, worker_wait=args.worker_wait,
+                       idle_timeout=args.idle_timeout,
                        console=None if args.quiet else _console)
     try:
         cloud.start()

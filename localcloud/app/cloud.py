@@ -39,6 +39,7 @@ from localcloud.services.cloudwatch.alarms import AlarmEvaluator
 from localcloud.services.dynamodbstreams.reader import StreamReader
 from localcloud.services.events.router import EventsRouter, matches
 from localcloud.services.events.scheduler import Scheduler
+from localcloud.services.lambda_.concurrency import ACCOUNT_LIMIT
 from localcloud.services.lambda_.executor import LambdaExecutor
 from localcloud.services.lambda_.service import LambdaService
 from localcloud.services.pipes.runner import PipeRunners
@@ -59,7 +60,8 @@ RESPONSE_SECONDS = 0.3
 class LocalCloud:
     def __init__(self, project_dir: str, *, stack: str = "local", port: int = 4566,
                  time_scale: float = 1.0, state_dir: str | None = None,
-                 default_concurrency: int = 10, console: Callable[[str], None] | None = print,
+                 account_concurrency: int = ACCOUNT_LIMIT, max_running: int | None = None,
+                 worker_wait: float = 30.0, console: Callable[[str], None] | None = print,
                  idle_timeout: float = 120.0):
         self.project_dir = os.path.abspath(project_dir)
         self.stack = stack
@@ -94,7 +96,8 @@ class LocalCloud:
         self.lambda_ = LambdaService(
             registry=lambda: self.registry, region=self.region, account_id=self.account_id,
             endpoint_url=self.endpoint_url, clock=self.clock, telemetry=self.telemetry,
-            deliveries=self.deliveries, default_concurrency=default_concurrency,
+            deliveries=self.deliveries, account_concurrency=account_concurrency,
+            max_running=max_running, worker_wait=worker_wait,
             idle_timeout=idle_timeout, console=console, faults=self.faults)
         self.rest_apis = RestApiServer(self)
         self.events = EventsRouter(self)
@@ -137,6 +140,7 @@ class LocalCloud:
                                                endpoint_url=self.endpoint_url,
                                                state_dir=self.state_dir)
         self.registry = self.deployment.registry
+        self.deployment.notes.append(self.lambda_.concurrency_note())
         for part in self.parts:
             part.start()
         self.ready = True
@@ -240,6 +244,7 @@ class LocalCloud:
             "time_scale": self.time_scale,
             "outputs": deployment.outputs if deployment else {},
             "functions": self.executor.stats(),
+            "lambda_slots": self.executor.slots.stats(),
             "async_pending": self.lambda_.async_invoker.pending(),
             "pipes": self.pipes.stats(),
             "faults": [fault.to_json() for fault in self.faults.list()],

@@ -1,13 +1,15 @@
 """The moto server subprocess that holds the local cloud's AWS state.
 
 `MotoServer` starts `python -m localcloud.emulator.moto_server` (moto's own server app, with TCP_NODELAY on
-every accepted socket, the fixes of `moto_fixes` and a watchdog that exits when the parent dies) on a free loopback port,
+every accepted socket, keep-alive connections, the fixes of `moto_fixes` and a watchdog that exits when the
+parent dies) on a free loopback port,
 waits until it answers, and enables Step Functions execution through moto's config endpoint.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import signal
@@ -131,6 +133,28 @@ def main(argv: list[str] | None = None) -> None:
 
         def log_request(self, *args, **kwargs) -> None:
             pass
+
+        keep_alive = False  # until a request's body has been read whole (run_wsgi)
+
+        # Keep-alive: werkzeug closes every connection (it cannot tell where an unread body
+        # ends), so each call from the gateway paid a TCP connect and a new server thread.
+        # Reading the whole body first makes the end of each request known.
+        def run_wsgi(self) -> None:
+            if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+                self.keep_alive = False  # body length unknown up front: close as werkzeug does
+                return super().run_wsgi()
+            self.keep_alive = True
+            socket_file = self.rfile
+            self.rfile = io.BytesIO(socket_file.read(int(self.headers.get("Content-Length") or 0)))
+            try:
+                super().run_wsgi()
+            finally:
+                self.rfile = socket_file
+
+        def send_header(self, keyword: str, value: str) -> None:
+            if keyword.lower() == "connection" and value.lower() == "close" and self.keep_alive:
+                return  # the request's own Connection header decides
+            super().send_header(keyword, value)
 
     if args.parent_pid:
         threading.Thread(target=_exit_with_parent, args=(args.parent_pid,), daemon=True).start()

@@ -99,7 +99,7 @@ def _follow_stdout(service: str) -> None:
 def _new_container() -> Iterator[None]:
     """Each test starts like a fresh Lambda container: no cached clients or Powertools objects,
     so they pick up the environment the test sets."""
-    caches = (dynamo.dynamodb, observability.get_logger, observability.get_tracer, observability.get_metrics)
+    caches = (dynamo.dynamodb, dynamo.table, observability.get_logger, observability.get_tracer, observability.get_metrics)
     for cached in caches:
         cached.cache_clear()
     yield

@@ -1,5 +1,5 @@
-"""DynamoDB access shared by the data-access modules: one resource per container, and the
-conversions between stored numbers (`Decimal`) and plain JSON."""
+"""DynamoDB access shared by the data-access modules: one resource and one Table object per
+table per container, and the conversions between stored numbers (`Decimal`) and plain JSON."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import functools
 from decimal import Decimal
 from typing import Any
 
-import boto3
 from botocore.exceptions import ClientError
 
 from lambdas.shared.plumbing.jsonutil import decimal_to_number
@@ -15,12 +14,19 @@ from lambdas.shared.plumbing.jsonutil import decimal_to_number
 
 @functools.cache
 def dynamodb() -> Any:
-    """The DynamoDB service resource, created on first use and reused by later invocations."""
+    """The DynamoDB service resource, created on first use and reused by later invocations.
+
+    boto3 is imported here, not with the module: importing it is about half of a handler's
+    import time, and the init phase then holds only what the function's first line needs."""
+    import boto3
+
     return boto3.resource("dynamodb")
 
 
+@functools.cache
 def table(name: str) -> Any:
-    """The boto3 Table resource of table `name` (a name from the function's settings)."""
+    """The boto3 Table resource of table `name` (a name from the function's settings), made
+    once per container: building a Table resource costs more CPU than the GetItem it sends."""
     return dynamodb().Table(name)
 
 

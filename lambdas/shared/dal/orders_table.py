@@ -10,8 +10,6 @@ from collections.abc import Collection, Iterator
 from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.conditions import Key
-from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
 from lambdas.shared.dal.dynamo import is_condition_failure, table
@@ -98,6 +96,8 @@ def set_status(
         current = error.response.get("Item")
         if not current:
             raise OrderNotFound(order_id) from error
+        from boto3.dynamodb.types import TypeDeserializer  # boto3 is loaded by now (the write)
+
         return OrderStatus(TypeDeserializer().deserialize(current["status"]))
     return None
 
@@ -121,11 +121,13 @@ def status_write(
 
 def orders_created_on(day: str) -> Iterator[dict[str, Any]]:
     """Every order created on `day` (YYYY-MM-DD), through the `byCreatedDate` index, all pages."""
+    orders = table(_table_name())
+    from boto3.dynamodb.conditions import Key  # boto3 is loaded with the table
+
     query = {
         "IndexName": BY_CREATED_DATE_INDEX,
         "KeyConditionExpression": Key("createdDate").eq(day),
     }
-    orders = table(_table_name())
     while True:
         page = orders.query(**query)
         yield from page.get("Items", [])

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
-from aws_lambda_powertools.utilities import parameters
 
 from lambdas.shared.plumbing.settings import PaymentsEnv
 
@@ -67,6 +66,10 @@ def payment_provider() -> PaymentProvider:
 
     The secret is the key itself or a JSON object `{"apiKey": "..."}`.
     """
+    # Imported on first use: Powertools parameters loads boto3 and every provider (SSM,
+    # AppConfig, Secrets Manager...) with it.
+    from aws_lambda_powertools.utilities import parameters
+
     secret = parameters.get_secret(PaymentsEnv.load().PAYMENT_SECRET_ARN, max_age=SECRET_MAX_AGE_SECONDS)
     return TestPaymentProvider(api_key=_api_key(secret))
 

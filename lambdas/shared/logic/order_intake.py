@@ -11,13 +11,7 @@ single order.
 from __future__ import annotations
 
 import uuid
-from typing import Any
-
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyValidationError,
-)
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from typing import TYPE_CHECKING, Any
 
 from lambdas.shared.dal import orders_table, users_table
 from lambdas.shared.dal.dynamo import from_dynamo
@@ -29,6 +23,9 @@ from lambdas.shared.plumbing.idempotency import idempotent_on
 from lambdas.shared.plumbing.observability import count, get_logger
 from lambdas.shared.schemas.ids import IDEMPOTENCY_KEY
 from lambdas.shared.schemas.requests import OrderCreate
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 # Namespace of the order ids derived from (customer, Idempotency-Key).
 ORDER_ID_NAMESPACE = uuid.UUID("6f1c3f0e-8d2a-4f6b-9a57-0c4e2b8d9e31")
@@ -59,6 +56,12 @@ def place_order(caller: Caller, request: OrderCreate, idempotency_key: str | Non
     problem = IDEMPOTENCY_KEY.problem(idempotency_key)
     if problem:
         raise BadRequest(f"Invalid request: Idempotency-Key: {problem}")
+    # Powertools idempotency loads boto3 with it: imported when a key first needs it.
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyValidationError,
+    )
+
     try:
         return _place_once(data=data, lambda_context=lambda_context)
     except IdempotencyValidationError as error:

@@ -7,14 +7,16 @@ One account per email address: see `dal.users_table`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lambdas.shared.dal import users_table
 from lambdas.shared.plumbing.caller import Caller
 from lambdas.shared.plumbing.clock import iso_utc
 from lambdas.shared.plumbing.errors import BadRequest, Conflict, Forbidden, NotFound
 from lambdas.shared.schemas.email_address import InvalidEmail, normalized_email, uniqueness_key
-from lambdas.shared.schemas.requests import UserCreate, UserUpdate
+
+if TYPE_CHECKING:  # the handlers that parse these import them; reading a user needs none
+    from lambdas.shared.schemas.requests import UserCreate, UserUpdate
 
 User = dict[str, Any]
 # Keys of the table's uniqueness items, which are never users.

@@ -6,10 +6,11 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-import boto3
-
 
 @functools.cache
 def client(service_name: str) -> Any:
-    """The boto3 client for `service_name` ("ses", "sns", "stepfunctions", ...)."""
+    """The boto3 client for `service_name` ("ses", "sns", "stepfunctions", ...); boto3 itself
+    is imported with the first client (see `dal.dynamo.dynamodb`)."""
+    import boto3
+
     return boto3.client(service_name)

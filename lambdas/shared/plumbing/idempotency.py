@@ -11,14 +11,13 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from typing import TYPE_CHECKING
 
 from lambdas.shared.plumbing.settings import IdempotencyEnv
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 ONE_DAY = 24 * 60 * 60
 
@@ -65,6 +64,13 @@ def _bind(
     payload_jmespath: str,
     expires_after_seconds: int,
 ) -> tuple[IdempotencyConfig, Callable[..., Any]]:
+    # Imported on first call: the persistence layer brings boto3 (see `dal.dynamo.dynamodb`).
+    from aws_lambda_powertools.utilities.idempotency import (
+        DynamoDBPersistenceLayer,
+        IdempotencyConfig,
+        idempotent_function,
+    )
+
     # One persistence layer per function: Powertools configures a layer once, for one config.
     config = IdempotencyConfig(
         event_key_jmespath=key_jmespath,

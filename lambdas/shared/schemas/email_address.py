@@ -7,14 +7,15 @@ No DNS lookup: deliverability is Cognito's business (it sends the verification c
 
 from __future__ import annotations
 
-from email_validator import EmailNotValidError, validate_email
-
 
 class InvalidEmail(ValueError):
     """The address is not a valid email address; the message says why."""
 
 
 def normalized_email(text: str) -> str:
+    # Imported on first use: of the users functions only create-user reads addresses (25 ms).
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         return validate_email(text, check_deliverability=False).normalized
     except EmailNotValidError as error:

@@ -1,10 +1,10 @@
 """Runs Lambda functions in long-lived worker subprocesses (`lambda_worker.py`).
 
 Each function has a pool of workers: an invocation takes an idle one (warm) or starts a new
-one (cold start: interpreter + handler import, counted), and gives it back afterwards. The
-number of invocations in flight per function is capped (reserved concurrency, else the default
-limit): past it the invocation is throttled (429). A worker that overruns the function timeout
-is killed. Worker output goes to the function's log group and to the console.
+one (cold start: interpreter + handler import, counted), and gives it back afterwards.
+Concurrency follows Lambda's rules (`concurrency.py`): past the account limit or a function's
+reserved concurrency the invocation is throttled (429); past what the machine runs at once it
+waits for a slot instead. A worker that overruns the function timeout is killed. Worker output goes to the function's log group and to the console.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from localcloud.core.ports import InvokeResult
 from localcloud.core.registry import FunctionSpec
 from localcloud.core.telemetry import Telemetry
 
+from .concurrency import ACCOUNT_LIMIT, ConcurrencyLimits, WorkerSlots, default_max_running
 from .worker import new_trace_id
 
 log = logging.getLogger("localcloud.lambda")
@@ -115,6 +116,7 @@ class _Pool:
     errors: int = 0
     throttles: int = 0
     timeouts: int = 0
+    run_seconds: float = 0.0  # wall time in workers (cold starts included), for "where time goes"
 
 
 def lambda_error(message: str, error_type: str, *, status: int = 200, function_error: str | None = "Unhandled") -> InvokeResult:
@@ -154,8 +156,10 @@ def _take_live_worker(idle: list[Worker]) -> tuple[Worker | None, list[Worker]]:
 
 class LambdaExecutor:
     def __init__(self, *, endpoint_url: str, region: str, account_id: str, telemetry: Telemetry,
-                 default_concurrency: int = 10, console: Callable[[str], None] | None = print,
-                 idle_timeout: float = 120.0):
+                 account_concurrency: int = ACCOUNT_LIMIT,
+                 reserved_total: Callable[[], int] = lambda: 0,
+                 max_running: int | None = None, worker_wait: float = 30.0,
+                 console: Callable[[str], None] | None = print, idle_timeout: float = 120.0):
         # Like Lambda, an execution environment idle for a while is retired (its memory is
         # given back); the next invocation past the warm ones is a cold start again.
         self.idle_timeout = idle_timeout
@@ -166,7 +170,8 @@ class LambdaExecutor:
         self.region = region
         self.account_id = account_id
         self.telemetry = telemetry
-        self.default_concurrency = default_concurrency
+        self.limits = ConcurrencyLimits(account_concurrency, reserved_total)
+        self.slots = WorkerSlots(max_running or default_max_running(), worker_wait)
         self.console = console
         self.pools: dict[str, _Pool] = {}
         self.pools_lock = threading.Lock()
@@ -216,8 +221,7 @@ class LambdaExecutor:
             return pool
 
     def limit(self, spec: FunctionSpec) -> int:
-        return spec.reserved_concurrency if spec.reserved_concurrency is not None \
-            else self.default_concurrency
+        return self.limits.limit(spec)
 
     def _on_line(self, worker: Worker, line: str) -> None:
         self.telemetry.log(worker.spec.log_group, worker.log_stream, line)
@@ -266,29 +270,48 @@ class LambdaExecutor:
                              "Could not parse request body into json")
         pool = self._pool(spec)
         dimensions = {"FunctionName": spec.name}
-        with pool.lock:
-            dead: list[Worker] = []
-            if pool.in_flight >= self.limit(spec):
+        reason = self.limits.acquire(spec)
+        if reason:
+            with pool.lock:
                 pool.throttles += 1
-                throttled = True
-            else:
-                throttled = False
-                pool.in_flight += 1
-                pool.invocations += 1
-                concurrent = pool.in_flight
-                worker, dead = _take_live_worker(pool.idle)
-                if worker is None:
-                    pool.cold_starts += 1
+            self.telemetry.metric("AWS/Lambda", "Throttles", 1, "Count", dimensions)
+            return api_error(429, "TooManyRequestsException", "Rate Exceeded.", Reason=reason)
+        try:
+            return self._invoke_admitted(spec, pool, payload, qualifier, request_id, version)
+        finally:
+            self.limits.release(spec)
+
+    def _invoke_admitted(self, spec: FunctionSpec, pool: _Pool, payload: bytes,
+                         qualifier: str | None, request_id: str | None,
+                         version: str) -> InvokeResult:
+        """An invocation AWS would run: waits for a slot of this machine, then runs."""
+        if self.slots.acquire() is None:
+            log.warning("%s waited %.0f s for one of the %d invocations this machine runs at once"
+                        " (--max-running); answering 500", spec.name, self.slots.wait,
+                        self.slots.size)
+            return api_error(500, "ServiceException",
+                             f"Local cloud: no worker free within {self.slots.wait:g} s "
+                             f"({self.slots.size} invocations running at once, --max-running)")
+        try:
+            return self._run_in_slot(spec, pool, payload, qualifier, request_id, version)
+        finally:
+            self.slots.release()
+
+    def _run_in_slot(self, spec: FunctionSpec, pool: _Pool, payload: bytes,
+                     qualifier: str | None, request_id: str | None,
+                     version: str) -> InvokeResult:
+        dimensions = {"FunctionName": spec.name}
+        with pool.lock:
+            pool.in_flight += 1
+            pool.invocations += 1
+            concurrent = pool.in_flight
+            worker, dead = _take_live_worker(pool.idle)
+            if worker is None:
+                pool.cold_starts += 1
         for gone in dead:  # died while idle: cleaned up, never handed a request
             log.info("worker %s of %s exited while idle (status %s); replacing it", gone.pid,
                      spec.name, gone.process.returncode)
             gone.kill()
-        if throttled:
-            self.telemetry.metric("AWS/Lambda", "Throttles", 1, "Count", dimensions)
-            reason = ("ReservedFunctionConcurrentInvocationLimitExceeded"
-                      if spec.reserved_concurrency is not None else
-                      "ConcurrentInvocationLimitExceeded")
-            return api_error(429, "TooManyRequestsException", "Rate Exceeded.", Reason=reason)
         self.telemetry.metric("AWS/Lambda", "ConcurrentExecutions", concurrent, "Count", dimensions)
         self.telemetry.metric("AWS/Lambda", "Invocations", 1, "Count", dimensions)
         started = time.monotonic()
@@ -298,7 +321,9 @@ class LambdaExecutor:
         finally:
             with pool.lock:
                 pool.in_flight -= 1
+        duration = (time.monotonic() - started) * 1000
         with pool.lock:
+            pool.run_seconds += duration / 1000
             if worker is not None and not self.stopped:
                 worker.idle_since = time.monotonic()
                 pool.idle.append(worker)  # the most recently used is reused first
@@ -307,7 +332,6 @@ class LambdaExecutor:
                 pool.errors += 1
         if worker is not None:
             worker.kill()
-        duration = (time.monotonic() - started) * 1000
         self.telemetry.metric("AWS/Lambda", "Duration", duration, "Milliseconds", dimensions)
         if result.function_error:
             self.telemetry.metric("AWS/Lambda", "Errors", 1, "Count", dimensions)
@@ -365,6 +389,7 @@ class LambdaExecutor:
                     "invocations": pool.invocations, "cold_starts": pool.cold_starts,
                     "errors": pool.errors, "throttles": pool.throttles, "timeouts": pool.timeouts,
                     "in_flight": pool.in_flight, "concurrency_limit": self.limit(pool.spec),
+                    "run_ms": round(pool.run_seconds * 1000, 1),
                     "worker_pids": sorted(w.pid for w in pool.idle + list(pool.busy)),
                 }
         return result

@@ -23,6 +23,7 @@ from localcloud.core.registry import FunctionSpec, Registry
 from localcloud.core.telemetry import Telemetry
 
 from .async_invoke import AsyncInvoker
+from .concurrency import ACCOUNT_LIMIT
 from .executor import LambdaExecutor, api_error, lambda_error
 
 INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
@@ -31,7 +32,8 @@ INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
 class LambdaService:
     def __init__(self, *, registry: Callable[[], Registry], region: str, account_id: str,
                  endpoint_url: str, clock: Clock, telemetry: Telemetry, deliveries: Deliveries,
-                 default_concurrency: int = 10, idle_timeout: float = 120.0,
+                 account_concurrency: int = ACCOUNT_LIMIT, max_running: int | None = None,
+                 worker_wait: float = 30.0, idle_timeout: float = 120.0,
                  console: Callable[[str], None] | None = print, faults: Faults | None = None):
         self.registry = registry
         self.faults = faults or Faults()
@@ -39,8 +41,10 @@ class LambdaService:
         self.account_id = account_id
         self.executor = LambdaExecutor(endpoint_url=endpoint_url, region=region,
                                        account_id=account_id, telemetry=telemetry,
-                                       default_concurrency=default_concurrency, console=console,
-                                       idle_timeout=idle_timeout)
+                                       account_concurrency=account_concurrency,
+                                       reserved_total=self._reserved_total,
+                                       max_running=max_running, worker_wait=worker_wait,
+                                       console=console, idle_timeout=idle_timeout)
         self.async_invoker = AsyncInvoker(registry=registry, run=self._run_sync, clock=clock,
                                           telemetry=telemetry, deliveries=deliveries)
 
@@ -56,6 +60,18 @@ class LambdaService:
     def stop(self) -> None:
         self.async_invoker.stop()
         self.executor.stop()
+
+    def _reserved_total(self) -> int:
+        return sum(spec.reserved_concurrency or 0 for spec in self.registry().functions.values())
+
+    def concurrency_note(self) -> str:
+        """What the start-up summary says about concurrency: AWS's limits, and the local one."""
+        slots = self.executor.slots
+        return (f"Lambda concurrency as on AWS: {self.executor.limits.account_limit} per account, "
+                f"reserved concurrency where set (past it: 429); this machine runs "
+                f"{slots.size} invocations at once (--max-running): past that an invocation "
+                f"waits up to {slots.wait:g} s for a worker (--worker-wait), then fails with "
+                f"500 ServiceException, which AWS would not do")
 
     # -- the Invoke API -----------------------------------------------------------------------
 
