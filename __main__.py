@@ -3,6 +3,8 @@
 import pulumi
 import pulumi_aws as aws
 
+import powertools_layer
+
 from components.daily_report import DailyReport, DailyReportArgs
 from components.messaging import MessagingKey, MessagingKeyArgs
 from components.monitoring import Monitoring, MonitoringArgs
@@ -19,13 +21,22 @@ from components.shared_code_layer import SharedCodeLayer, SharedCodeLayerArgs
 from components.tables import Protection
 from components.user_api import UserApi, UserApiArgs
 from components.user_pool import UserPool, UserPoolArgs
-from stack_settings import load_settings
+from stack_settings import LOCAL_STACK, load_settings, undeliverable_addresses
 
 # Fails with a message naming the key before any resource is registered.
 settings = load_settings()
+# Placeholder addresses: a warning at preview, a refusal at `pulumi up` of prod.
+for warning in undeliverable_addresses(settings, pulumi.get_stack(), pulumi.runtime.is_dry_run()):
+    pulumi.warn(warning)
 prefix = f"{pulumi.get_project()}-{pulumi.get_stack()}"
 region = aws.get_region().region
 account_id = aws.get_caller_identity().account_id
+# The local cloud runs the tested Powertools itself; AWS stacks run the managed layer.
+if pulumi.get_stack() != LOCAL_STACK and \
+        not powertools_layer.is_verified(settings.architecture, region):
+    pulumi.warn(f"the Powertools layer {settings.powertools_layer_arn(region)} is not verified "
+                f"to ship {powertools_layer.RELEASE}, the tested release: run "
+                f"scripts/check_powertools_layer.py --region {region} (docs/first-deploy.md)")
 
 shared_layer = SharedCodeLayer("shared-code", SharedCodeLayerArgs(
     name_prefix=prefix, runtime=settings.runtime, architecture=settings.architecture))
@@ -41,7 +52,9 @@ defaults = FunctionDefaults(
 protection = Protection(protect=settings.protect_stateful_resources,
                         point_in_time_recovery=settings.point_in_time_recovery)
 functions = settings.functions
-messaging_key = MessagingKey("messaging-key", MessagingKeyArgs(account_id=account_id))
+messaging_key = MessagingKey("messaging-key", MessagingKeyArgs(
+    account_id=account_id, region=region,
+    deletion_window_days=settings.kms_deletion_window_days))
 
 # Who may call the API: every route requires an ID token of this pool.
 user_pool = UserPool("user-pool", UserPoolArgs(name_prefix=prefix, settings=settings.auth,
@@ -57,7 +70,8 @@ users = UserApi("users", UserApiArgs(
 # The order side, in dependency order: store -> workflow -> queue -> events -> API -> report.
 store = OrderStore("orders", OrderStoreArgs(protection=protection))
 sender = SenderEmail("sender-email", SenderEmailArgs(
-    email=settings.notifications.sender_email, region=region, account_id=account_id))
+    email=settings.notifications.sender_email, region=region, account_id=account_id,
+    sandbox=settings.notifications.ses_sandbox))
 key = settings.payment_provider_key
 workflow = OrderWorkflow("order-workflow", OrderWorkflowArgs(
     defaults=defaults, sizing=functions.workflow, store=store, sender=sender,
@@ -73,7 +87,7 @@ events = OrderEvents("order-events", OrderEventsArgs(
     key=messaging_key, protection=protection))
 orders_api = OrderApi("order-api", OrderApiArgs(
     api=api, defaults=defaults, sizing=functions.api, store=store,
-    users_table=users.table, event_bus=events.bus,
+    users_table=users.table,
     allowed_origins=settings.api.cors_allowed_origins,
     provisioned_concurrency=settings.api.provisioned_concurrency,
     max_order_amount=settings.api.max_order_amount))

@@ -14,9 +14,19 @@ from pydantic import (BaseModel, ConfigDict, Field, SecretStr, ValidationError, 
                       model_validator)
 from pydantic.alias_generators import to_camel
 
+import powertools_layer
+
 PROJECT = "order-platform"
 
 # The retention values CloudWatch Logs accepts.
+# The functions behind API routes (components/user_api.py, order_api.py): the ones that may
+# keep provisioned instances warm.
+API_FUNCTIONS = ("create-user", "get-user", "update-user", "delete-user", "create-order",
+                 "get-order")
+# Lambda keeps this much of the account's concurrency unreserved: provisioned concurrency may
+# use at most the quota minus this.
+UNRESERVED_CONCURRENCY_MINIMUM = 100
+
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
                       1827, 2192, 2557, 2922, 3288, 3653)
 
@@ -49,12 +59,15 @@ class ApiSettings(_Section):
     throttling_rate_limit: Annotated[float, Field(gt=0, le=10000)] = 50
     throttling_burst_limit: Annotated[int, Field(ge=1, le=5000)] = 100
     data_trace: bool = False
-    # The API Gateway CloudWatch role is one per region and account: only one stack manages it.
-    manage_account_role: bool = True
+    # The API Gateway CloudWatch role is one per region and account: exactly one stack per
+    # account and region manages it (prod; see README), so it is off by default.
+    manage_account_role: bool = False
     cache_enabled: bool = False
     cache_size: Literal["0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237"] = "0.5"
-    # Provisioned concurrency for API functions; when set, integrations target an alias.
-    provisioned_concurrency: Annotated[int, Field(ge=0, le=1000)] = 0
+    # Warm instances per API function, e.g. {"create-order": 2}; off by default (a new account
+    # has 10 concurrent executions in all). A function with some is invoked through an alias.
+    provisioned_concurrency: dict[Literal[API_FUNCTIONS],
+                                  Annotated[int, Field(ge=1, le=1000)]] = {}
     # The largest amount one order may have (create-order answers 400 above it); the request
     # model's hard ceiling (10^12) keeps any value far inside DynamoDB's number range.
     max_order_amount: Annotated[int, Field(ge=1, le=10**12)] = 1_000_000
@@ -83,6 +96,11 @@ class EventSettings(_Section):
     target_max_event_age_seconds: Annotated[int, Field(ge=60, le=86400)] = 7200
     async_max_retry_attempts: Annotated[int, Field(ge=0, le=2)] = 2
     async_max_event_age_seconds: Annotated[int, Field(ge=60, le=21600)] = 3600
+    # The outbox pipe (orders stream -> bus): retries of a failed batch, the age after which a
+    # record goes to the pipe's DLQ instead (a stream keeps records 24 h), records per batch.
+    outbox_max_retry_attempts: Annotated[int, Field(ge=0, le=10000)] = 185
+    outbox_max_record_age_seconds: Annotated[int, Field(ge=60, le=86400)] = 86400
+    outbox_batch_size: Annotated[int, Field(ge=1, le=10)] = 10
 
 
 class QueueSettings(_Section):
@@ -106,6 +124,9 @@ class WorkflowSettings(_Section):
 class NotificationSettings(_Section):
     sender_email: Annotated[str, Field(pattern=r"^[^\s@]+@[^\s@]+\.[^\s@]+$")] = \
         "orders@example.com"
+    # New accounts are in the SES sandbox: mail goes only to verified identities, and IAM is
+    # checked on the recipient's identity too. False once production access is granted.
+    ses_sandbox: bool = True
 
 
 class ReportSettings(_Section):
@@ -154,10 +175,16 @@ class StackSettings(_Section):
     architecture: Literal["arm64", "x86_64"] = "arm64"
     runtime: Literal["python3.11", "python3.12", "python3.13"] = "python3.13"
     log_retention_days: int = 14
+    # The account's "Concurrent executions" quota for Lambda in this region (Service Quotas
+    # L-B99A9384): new accounts have 10. Declared here so that provisioned concurrency that
+    # the account cannot hold fails at preview, not halfway through `pulumi up`.
+    lambda_concurrency_quota: Annotated[int, Field(ge=10)] = 10
     log_level: Literal["DEBUG", "INFO", "WARN", "ERROR"] = "INFO"
     tracing: bool = True
-    powertools_layer_version: Annotated[int, Field(ge=1)] = 18
     protect_stateful_resources: bool = False
+    # Days a destroyed KMS key waits before it is gone (AWS allows 7 to 30): dev's is the
+    # shortest, so a destroyed dev leaves nothing behind for long.
+    kms_deletion_window_days: Annotated[int, Field(ge=7, le=30)] = 7
     point_in_time_recovery: bool = True
     api: ApiSettings = ApiSettings()
     auth: AuthSettings = AuthSettings()
@@ -180,6 +207,19 @@ class StackSettings(_Section):
             raise ValueError(f"must be one of {', '.join(map(str, LOG_RETENTION_DAYS))}")
         return value
 
+    @field_validator("api")
+    @classmethod
+    def _provisioned_within_quota(cls, api: ApiSettings, info) -> ApiSettings:
+        quota = info.data.get("lambda_concurrency_quota", 10)
+        total = sum(api.provisioned_concurrency.values())
+        if total and total > quota - UNRESERVED_CONCURRENCY_MINIMUM:
+            raise ValueError(
+                f"provisionedConcurrency asks for {total} instances; with "
+                f"{PROJECT}:lambdaConcurrencyQuota {quota} at most "
+                f"{max(quota - UNRESERVED_CONCURRENCY_MINIMUM, 0)} fit (Lambda keeps "
+                f"{UNRESERVED_CONCURRENCY_MINIMUM} unreserved): raise the quota first")
+        return api
+
     @field_validator("payment_provider_key", mode="before")
     @classmethod
     def _key_as_text(cls, value: Any) -> Any:
@@ -196,17 +236,42 @@ class StackSettings(_Section):
         return tags
 
     def powertools_layer_arn(self, region: str) -> str:
-        arch = "arm64" if self.architecture == "arm64" else "x86_64"
-        py = self.runtime.replace(".", "")
-        return (f"arn:aws:lambda:{region}:017000801446:layer:"
-                f"AWSLambdaPowertoolsPythonV3-{py}-{arch}:{self.powertools_layer_version}")
+        """The managed layer that ships the tested Powertools release (powertools_layers.json)."""
+        return powertools_layer.layer_arn(self.runtime, self.architecture, region)
 
 
 REQUIRED_TAGS = ("project", "environment")
 
+# Domains reserved for documentation (RFC 2606/6761): an address there can never be verified
+# by SES nor confirm an SNS subscription.
+PLACEHOLDER_DOMAINS = ("example.com", "example.net", "example.org", "example", "test",
+                       "invalid", "localhost")
+# The stack whose `pulumi up` refuses a placeholder address; `local` needs none.
+PRODUCTION_STACK, LOCAL_STACK = "prod", "local"
+
+
+def _is_placeholder(address: str) -> bool:
+    domain = address.rpartition("@")[2].lower()
+    return any(domain == d or domain.endswith("." + d) for d in PLACEHOLDER_DOMAINS)
+
 
 class ConfigError(Exception):
     """A stack config value is unknown, of the wrong type or out of range."""
+
+
+def undeliverable_addresses(settings: "StackSettings", stack: str, preview: bool) -> list[str]:
+    """Warnings for the sender and alarm addresses still on a placeholder domain, naming the
+    key to set; on `pulumi up` of prod (not a preview) a ConfigError instead."""
+    if stack == LOCAL_STACK:
+        return []
+    addresses = {f"{PROJECT}:notifications.senderEmail": settings.notifications.sender_email,
+                 f"{PROJECT}:monitoring.alarmEmail": settings.monitoring.alarm_email}
+    problems = [f"{key} is {value!r}, a placeholder that can never be verified: set it to a "
+                f"real address (pulumi config set --path {key.partition(':')[2]} <address>)"
+                for key, value in addresses.items() if value and _is_placeholder(value)]
+    if problems and stack == PRODUCTION_STACK and not preview:
+        raise ConfigError(f"refusing to deploy {stack}:\n  " + "\n  ".join(problems))
+    return problems
 
 
 def _parse(raw: Any) -> Any:

@@ -18,6 +18,7 @@ BENCHMARKS = {
     "lambda": "bench.lambda_invoke",
     "api": "bench.api",
     "auth": "bench.auth",
+    "outbox": "bench.outbox",
 }
 
 

@@ -33,7 +33,8 @@ class FunctionGroup:
     sizing: FunctionSizing
     defaults: FunctionDefaults
     async_invoke: Optional[AsyncInvoke] = None
-    provisioned_concurrency: int = 0
+    # Warm instances per function name; functions not named get none.
+    provisioned_concurrency: Mapping[str, int] = field(default_factory=dict)
 
 
 def module_of(area: str, name: str) -> str:
@@ -49,7 +50,7 @@ def create_functions(group: FunctionGroup, handlers: Sequence[Handler],
             module=module_of(group.area, handler.name), service=group.area,
             sizing=group.sizing, defaults=group.defaults, environment=handler.environment,
             async_invoke=group.async_invoke,
-            provisioned_concurrency=group.provisioned_concurrency,
+            provisioned_concurrency=group.provisioned_concurrency.get(handler.name, 0),
         ), opts=pulumi.ResourceOptions(parent=parent))
         if handler.grants:
             function.allow("access", *handler.grants)

@@ -3,8 +3,8 @@ shared REST API. The request model is generated from the handler's pydantic mode
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional
+from dataclasses import dataclass, field
+from typing import Mapping, Optional
 
 import pulumi
 import pulumi_aws as aws
@@ -25,9 +25,9 @@ class OrderApiArgs:
     sizing: FunctionSizing
     store: OrderStore
     users_table: aws.dynamodb.Table
-    event_bus: aws.cloudwatch.EventBus
     allowed_origins: list[str]
-    provisioned_concurrency: int = 0
+    # Warm instances per function name (settings.api.provisionedConcurrency).
+    provisioned_concurrency: Mapping[str, int] = field(default_factory=dict)
     max_order_amount: int = 1_000_000
 
 
@@ -45,13 +45,12 @@ class OrderApi(pulumi.ComponentResource):
                 **cors, "ORDERS_TABLE_NAME": orders.name,
                 "USERS_TABLE_NAME": args.users_table.name,
                 "IDEMPOTENCY_TABLE_NAME": idempotency.name,
-                "EVENT_BUS_NAME": args.event_bus.name,
                 "MAX_ORDER_AMOUNT": str(args.max_order_amount)}, [
                 Allow(["dynamodb:GetItem"], [args.users_table.arn]),
                 # PutItem places the order; GetItem reads it back when a retry finds it placed.
                 Allow(["dynamodb:GetItem", "dynamodb:PutItem"], [orders.arn]),
-                Allow(IDEMPOTENCY_ACTIONS, [idempotency.arn]),
-                Allow(["events:PutEvents"], [args.event_bus.arn])]),
+                # No events:PutEvents: the orders table's stream publishes the order (outbox).
+                Allow(IDEMPOTENCY_ACTIONS, [idempotency.arn])]),
              Handler("get-order", {**cors, "ORDERS_TABLE_NAME": orders.name}, [
                  Allow(["dynamodb:GetItem"], [orders.arn])])],
             self)

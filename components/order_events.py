@@ -3,7 +3,8 @@
 `order-placed` fans out to send-email, update-inventory and notify-warehouse (asynchronous Lambda
 targets) and to the order queue; `high-value-order` (amount above the configured threshold)
 alerts an SNS topic. Every target retries and dead-letters undeliverable events to one target
-DLQ; failures inside the three functions go to the fan-out failures queue.
+DLQ; failures inside the three functions go to the fan-out failures queue. The bus is fed by
+the order outbox (`OrderOutbox`: the orders table's stream through a pipe).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from components.event_targets import (EVENTS_SERVICE, Delivery, lambda_target, t
 from components.handlers import FunctionGroup, Handler, create_functions
 from components.messaging import (MessagingKey, ServiceSender, allow_senders,
                                   dead_letter_queue, encrypted_topic)
+from components.order_outbox import OrderOutbox, OrderOutboxArgs
 from components.order_queue import OrderQueue
 from components.order_store import OrderStore
 from components.python_function import AsyncInvoke, FunctionDefaults
@@ -83,7 +85,12 @@ class OrderEvents(pulumi.ComponentResource):
                 s.async_max_retry_attempts, s.async_max_event_age_seconds,
                 self.fanout_failures.arn)),
             self._handlers(args), self)
-        self.functions = list(self.functions_by_name.values())
+        # Every order placed reaches the bus through the outbox.
+        self.outbox = OrderOutbox("order-outbox", OrderOutboxArgs(
+            defaults=args.defaults, sizing=args.sizing, settings=s, store=args.store,
+            bus=self.bus, protection=args.protection), opts=child)
+        self.dead_letter_queues.append(self.outbox.dead_letter_queue)
+        self.functions = [*self.functions_by_name.values(), *self.outbox.functions]
 
         self.targets = [lambda_target(fn_name, self.order_placed_rule, fn, delivery, self)
                         for fn_name, fn in self.functions_by_name.items()]
@@ -109,7 +116,7 @@ class OrderEvents(pulumi.ComponentResource):
         env = {"IDEMPOTENCY_TABLE_NAME": idempotency.name}
         return [
             Handler("send-email", {**env, "SENDER_EMAIL": args.sender.email}, [
-                Allow(["ses:SendEmail"], [args.sender.arn]), remember]),
+                args.sender.send_grant, remember]),
             Handler("update-inventory", {**env, "INVENTORY_TABLE_NAME": inventory.name}, [
                 # One TransactWriteItems of updates (ADD demand) on the inventory table.
                 Allow(["dynamodb:UpdateItem"], [inventory.arn]), remember]),

@@ -1,5 +1,8 @@
-"""`OrderStore`: the orders table (with its by-date, by-status and awaiting-email indexes) and
-the idempotency table.
+"""`OrderStore`: the orders table (with its by-date, by-status and awaiting-email indexes,
+and its stream) and the idempotency table.
+
+The orders table's stream is the transactional outbox: `OrderOutbox` turns each inserted
+PLACED order into its `Order Placed` event, so placing an order is one write.
 
 Both are shared by several order components, so they live apart from any one of them.
 """
@@ -34,7 +37,9 @@ class OrderStore(pulumi.ComponentResource):
             indexes=[Index(BY_CREATED_DATE, hash_key="createdDate", range_key="createdAt"),
                      Index(BY_STATUS, hash_key="status", range_key="updatedAt"),
                      Index(AWAITING_EMAIL, hash_key="confirmationEmailPending",
-                           range_key="updatedAt")])
+                           range_key="updatedAt")],
+            # The outbox reads new orders only: the new image is all it needs.
+            stream_view_type="NEW_IMAGE")
         # Powertools idempotency records expire through the table's TTL.
         self.idempotency_table = table(
             "idempotency-table", hash_key="id", ttl_attribute="expiration",

@@ -52,7 +52,7 @@ class OrderWorkflowArgs:
 
 def execution_log_level(function_log_level: str) -> str:
     """ALL where the stack logs at INFO or below (dev, local: follow every step), ERROR
-    otherwise (prod: failures only, and no order data in the logs)."""
+    otherwise (prod: failures only). No stack logs the execution data (payment tokens)."""
     return "ALL" if function_log_level in ("DEBUG", "INFO") else "ERROR"
 
 
@@ -94,7 +94,8 @@ class OrderWorkflow(pulumi.ComponentResource):
                     resolved, args.timeout_seconds, args.sizing.timeout))),
             logging_configuration=aws.sfn.StateMachineLoggingConfigurationArgs(
                 log_destination=self.log_group.arn.apply(lambda arn: f"{arn}:*"),
-                level=level, include_execution_data=level == "ALL"),
+                # Never the execution data: the state carries the payment token and emails.
+                level=level, include_execution_data=False),
             tracing_configuration=aws.sfn.StateMachineTracingConfigurationArgs(
                 enabled=args.defaults.tracing),
             # Creation fails unless the role may already invoke, trace and deliver logs.
@@ -153,7 +154,7 @@ class OrderWorkflow(pulumi.ComponentResource):
                 Allow(["dynamodb:UpdateItem"], [self.inventory_table.arn])]),
             Handler("notify-customer", {**order_env, "SENDER_EMAIL": args.sender.email}, [
                 Allow(["dynamodb:GetItem", "dynamodb:UpdateItem"], [orders.arn]),
-                Allow(["ses:SendEmail"], [args.sender.arn])]),
+                args.sender.send_grant]),
             Handler("refund-payment", payment_env, [
                 Allow(["dynamodb:UpdateItem"], [orders.arn]),
                 Allow(["dynamodb:GetItem", "dynamodb:UpdateItem"], [payments.arn]),

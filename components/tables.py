@@ -32,8 +32,9 @@ class Index:
 
 def table(name: str, *, hash_key: str, protection: Protection, parent: pulumi.Resource,
           indexes: Sequence[Index] = (), ttl_attribute: Optional[str] = None,
-          ) -> aws.dynamodb.Table:
-    """An on-demand table keyed by one string attribute, with optional string GSIs."""
+          stream_view_type: Optional[str] = None) -> aws.dynamodb.Table:
+    """An on-demand table keyed by one string attribute, with optional string GSIs and an
+    optional stream (`stream_view_type`, e.g. NEW_IMAGE)."""
     attributes = {hash_key} | {i.hash_key for i in indexes} | {
         i.range_key for i in indexes if i.range_key}
     return aws.dynamodb.Table(
@@ -56,6 +57,8 @@ def table(name: str, *, hash_key: str, protection: Protection, parent: pulumi.Re
         point_in_time_recovery=aws.dynamodb.TablePointInTimeRecoveryArgs(
             enabled=protection.point_in_time_recovery),
         server_side_encryption=aws.dynamodb.TableServerSideEncryptionArgs(enabled=True),
+        stream_enabled=bool(stream_view_type) or None,
+        stream_view_type=stream_view_type,
         deletion_protection_enabled=protection.protect,
         opts=protection.options(parent),
     )

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional
+from dataclasses import dataclass, field
+from typing import Mapping, Optional
 
 import pulumi
 
@@ -23,7 +23,8 @@ class UserApiArgs:
     sizing: FunctionSizing
     protection: Protection
     allowed_origins: list[str]
-    provisioned_concurrency: int = 0
+    # Warm instances per function name (settings.api.provisionedConcurrency).
+    provisioned_concurrency: Mapping[str, int] = field(default_factory=dict)
 
 
 # function, method, path, request model, the DynamoDB actions it calls (get is read-only).

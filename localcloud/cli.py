@@ -1,10 +1,11 @@
-"""`python -m localcloud up | fire | status | token`: the command line of the local cloud.
+"""`python -m localcloud up | fire | status | token | fault`: the command line of the local cloud.
 
-`up` serves until SIGINT, SIGTERM or SIGHUP; `fire`, `status` and `token` talk to a running
+`up` serves until SIGINT, SIGTERM or SIGHUP; `fire`, `status`, `token` and `fault` talk to a running
 local cloud at --endpoint-url, else $AWS_ENDPOINT_URL, else localhost:--port, and report a bad
 argument or an unreachable endpoint in one line (exit code non-zero), never a traceback.
 `token --user EMAIL` creates and confirms that user in the stack's user pool and prints an ID
-token for the API's `Authorization` header.
+token for the API's `Authorization` header. `fault add | list | clear | kill-worker` manages
+injected faults (docs/local-cloud.md, "Fault injection").
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import sys
 import threading
 import urllib.error
 import urllib.request
+from typing import Any
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -57,7 +59,36 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--client-id", default=None,
                        help="default: the stack output UserPoolClientId")
     _endpoint_options(token)
+    _fault_parser(commands)
     return parser
+
+
+def _fault_parser(commands: Any) -> None:
+    fault = commands.add_parser("fault", help="inject faults into a running local cloud")
+    faults = fault.add_subparsers(dest="fault_command", required=True)
+    add = faults.add_parser("add", help="make a function or a service action fail")
+    hit = add.add_mutually_exclusive_group(required=True)
+    hit.add_argument("--function", help="a function name (error, timeout, throttle)")
+    hit.add_argument("--action",
+                     help="service:Action, e.g. events:PutEvents (error, throttle, slow)")
+    add.add_argument("--effect", default="error",
+                     choices=("error", "timeout", "throttle", "slow"))
+    add.add_argument("--count", type=int, default=None, help="only the next N matching calls")
+    add.add_argument("--fraction", type=float, default=None,
+                     help="only this fraction (0-1] of matching calls")
+    add.add_argument("--delay", type=float, default=None, dest="delay_seconds",
+                     help="seconds: a slow action's delay, a timeout's wait")
+    add.add_argument("--code", default=None, help="the AWS error code of an action error")
+    add.add_argument("--status", type=int, default=None, help="its HTTP status")
+    _endpoint_options(add)
+    _endpoint_options(faults.add_parser("list", help="the active faults and their hits"))
+    clear = faults.add_parser("clear", help="remove one fault (by id) or all")
+    clear.add_argument("id", nargs="?", default=None)
+    _endpoint_options(clear)
+    kill = faults.add_parser("kill-worker", help="SIGKILL a function's worker process(es)")
+    kill.add_argument("function")
+    kill.add_argument("--count", type=int, default=1)
+    _endpoint_options(kill)
 
 
 def _endpoint_options(command: argparse.ArgumentParser) -> None:
@@ -103,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
         return _admin(endpoint_url(args), f"/_localcloud/schedules/{args.rule}/fire", body)
     if args.command == "token":
         return token(args)
+    if args.command == "fault":
+        return fault(args)
     return _admin(endpoint_url(args), "/_localcloud/status", None)
 
 
@@ -129,6 +162,22 @@ def _admin_call(endpoint: str, path: str, body: dict | None) -> dict | None:
         reason = getattr(error, "reason", error)
         print(f"no local cloud answers at {endpoint}: {reason}", file=sys.stderr)
     return None
+
+
+def fault(args: argparse.Namespace) -> int:
+    """`fault add | list | clear | kill-worker` through the admin API."""
+    endpoint = endpoint_url(args)
+    if args.fault_command == "list":
+        return _admin(endpoint, "/_localcloud/faults", None)
+    if args.fault_command == "clear":
+        return _admin(endpoint, "/_localcloud/faults/clear", {"id": args.id})
+    if args.fault_command == "kill-worker":
+        return _admin(endpoint, "/_localcloud/faults/kill-worker",
+                      {"function": args.function, "count": args.count})
+    spec = {key: getattr(args, key) for key in ("function", "action", "effect", "count",
+                                                 "fraction", "delay_seconds", "code", "status")}
+    return _admin(endpoint, "/_localcloud/faults",
+                  {key: value for key, value in spec.items() if value is not None})
 
 
 def token(args: argparse.Namespace) -> int:

@@ -7,7 +7,7 @@ functions share so that a grant reads like what the code does.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Mapping, Optional, Sequence
 
 import pulumi
 
@@ -27,10 +27,11 @@ ENCRYPTED_PUBLISH_KMS_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt")
 
 @dataclass(frozen=True)
 class Allow:
-    """One IAM statement: these actions on these resources."""
+    """One IAM statement: these actions on these resources (under these conditions)."""
 
     actions: Sequence[str]
     resources: Sequence[pulumi.Input[str]]
+    conditions: Optional[Mapping[str, Mapping[str, pulumi.Input[str]]]] = None
 
 
 def publish_to_encrypted_topic(topic_arn: pulumi.Input[str],
@@ -45,7 +46,8 @@ def policy_document(*statements: Allow) -> pulumi.Output[str]:
     return pulumi.Output.json_dumps({
         "Version": "2012-10-17",
         "Statement": [
-            {"Effect": "Allow", "Action": sorted(set(s.actions)), "Resource": list(s.resources)}
+            {"Effect": "Allow", "Action": sorted(set(s.actions)), "Resource": list(s.resources),
+             **({"Condition": dict(s.conditions)} if s.conditions else {})}
             for s in statements
         ],
     })

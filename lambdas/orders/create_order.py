@@ -1,9 +1,9 @@
 """create-order: POST /orders -> 201 with the order (status PLACED).
 
 Header `Idempotency-Key` (optional) makes retries safe: the same key and body give the same
-order and a single `Order Placed` event. The customer is the caller: 403 when the body names
-another `customerId`. 422 when the customer does not exist or the key was
-used for another body; 500 when the event could not be published (retry with the same key).
+order, hence a single `Order Placed` event (the orders table's stream publishes it). The
+customer is the caller: 403 when the body names another `customerId`. 422 when the customer
+does not exist or the key was used for another body.
 """
 
 from http import HTTPStatus

@@ -5,8 +5,9 @@ Run by a schedule. An order is stuck when its status is not final (PLACED, PROCE
 VALIDATED, PAID, RESERVED) and it has not changed for `STUCK_AFTER_MINUTES`; it is found
 through the `byStatus` index (never a Scan). What re-drives it depends on where it stopped:
 
-- PLACED: `Order Placed` is published again (the event may never have left); the order
-  queue's consumer starts the execution, named after the order, at most once.
+- PLACED: `Order Placed` is published again, directly on the bus (the outbox pipe only
+  publishes inserts, so it cannot be made to send it twice); the order queue's consumer starts
+  the execution, named after the order, at most once.
 - any later status: the order's execution is looked up by name. Never started: it is
   started. Closed without success (FAILED, TIMED_OUT, ABORTED): it is redriven from the state
   that failed (RedriveExecution; a Standard execution's name cannot be started twice). Still
@@ -46,7 +47,7 @@ def sweep() -> dict[str, Any]:
     for status in UNFINISHED:
         for order in orders_table.orders_in_status(status, cutoff):
             stuck += 1
-            actions[_attempt(redrive, order)] += 1
+            actions[_attempt(lambda o: redrive(env.EVENT_BUS_NAME, o), order)] += 1
     pending = 0
     for order in orders_table.orders_awaiting_email(cutoff):
         pending += 1
@@ -59,10 +60,10 @@ def sweep() -> dict[str, Any]:
     return {"stuck": stuck, "emailsPending": pending, "actions": dict(actions)}
 
 
-def redrive(order: dict[str, Any]) -> str:
+def redrive(bus_name: str, order: dict[str, Any]) -> str:
     """Re-drive one stuck order; returns what was done."""
     if order["status"] == OrderStatus.PLACED:
-        order_bus.publish_order_placed(OrderPlacedDetail.model_validate(
+        order_bus.publish_order_placed(bus_name, OrderPlacedDetail.model_validate(
             {**order, "timestamp": order["createdAt"]}))
         return "republished"
     execution = order_workflow.execution_status(order["orderId"])

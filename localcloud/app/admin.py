@@ -1,5 +1,11 @@
-"""The local cloud's own endpoints under `/_localcloud/` (health, status, firing a schedule now)
-and the start-up summary `up` prints, in the spirit of `pulumi up`."""
+"""The local cloud's own endpoints under `/_localcloud/` (health, status, firing a schedule now,
+fault injection) and the start-up summary `up` prints, in the spirit of `pulumi up`.
+
+Faults: `GET /_localcloud/faults` lists them, `POST` adds one (core/faults.py for the fields),
+`DELETE /_localcloud/faults[/ID]` (or `POST .../faults/clear` with `{"id": ...}`) removes one
+or all, `POST /_localcloud/faults/kill-worker` with `{"function": NAME, "count": 1}` kills that
+many of the function's worker processes (SIGKILL), as an environment dying mid-invoke.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ import sys
 from typing import Any, Callable, Protocol
 from urllib.parse import unquote
 
+from localcloud.core.faults import FaultError, Faults
 from localcloud.core.http import GatewayRequest, HttpResponse, Route, RouteTable, json_response
 from localcloud.core.registry import Registry
 from localcloud.deploy.deployer import Deployment
@@ -30,9 +37,62 @@ class Observed(Protocol):
 
 # (rule name, input) -> what the scheduler's `fire` returns; KeyError for an unknown rule
 FireRule = Callable[[str, Any], dict]
+# (function name, count) -> the pids killed; KeyError for a function with no worker
+KillWorkers = Callable[[str, int], list[int]]
 
 
-def admin_routes(cloud: Observed, fire_rule: FireRule) -> RouteTable:
+def _body(request: GatewayRequest) -> dict:
+    payload = json.loads(request.body) if request.body.strip() else {}
+    if not isinstance(payload, dict):
+        raise ValueError("the body must be a JSON object")
+    return payload
+
+
+def fault_routes(faults: Faults, kill_workers: KillWorkers) -> list[Route]:
+    def listed(request: GatewayRequest, _: dict[str, str]) -> HttpResponse:
+        return json_response(200, {"faults": [f.to_json() for f in faults.list()]})
+
+    def add(request: GatewayRequest, _: dict[str, str]) -> HttpResponse:
+        try:
+            fault = faults.add(_body(request))
+        except (FaultError, ValueError) as error:
+            return json_response(400, {"message": str(error)})
+        return json_response(201, fault.to_json())
+
+    def clear(request: GatewayRequest, params: dict[str, str]) -> HttpResponse:
+        try:
+            fault_id = params.get("id") or _body(request).get("id")
+        except ValueError as error:
+            return json_response(400, {"message": str(error)})
+        removed = faults.clear(fault_id)
+        if fault_id and not removed:
+            return json_response(404, {"message": f"no fault {fault_id}"})
+        return json_response(200, {"removed": removed})
+
+    def kill(request: GatewayRequest, _: dict[str, str]) -> HttpResponse:
+        try:
+            body = _body(request)
+            pids = kill_workers(str(body["function"]), int(body.get("count", 1)))
+        except KeyError as error:
+            return json_response(404, {"message": f"no running worker of {error}"})
+        except (TypeError, ValueError) as error:
+            return json_response(400, {"message": f"give {{'function': NAME}}: {error}"})
+        return json_response(200, {"killed": pids})
+
+    return [
+        Route("admin:faults-kill", kill, methods=("POST",),
+              path=r"^/_localcloud/faults/kill-worker/?$"),
+        Route("admin:faults-clear", clear, methods=("POST",),
+              path=r"^/_localcloud/faults/clear/?$"),
+        Route("admin:faults-delete", clear, methods=("DELETE",),
+              path=r"^/_localcloud/faults(?:/(?P<id>[^/]+))?/?$"),
+        Route("admin:faults-add", add, methods=("POST",), path=r"^/_localcloud/faults/?$"),
+        Route("admin:faults", listed, methods=("GET",), path=r"^/_localcloud/faults/?$"),
+    ]
+
+
+def admin_routes(cloud: Observed, fire_rule: FireRule,
+                 faults: tuple[Faults, KillWorkers] | None = None) -> RouteTable:
     def health(request: GatewayRequest, _: dict[str, str]) -> HttpResponse:
         return json_response(200, cloud.health())
 
@@ -51,6 +111,7 @@ def admin_routes(cloud: Observed, fire_rule: FireRule) -> RouteTable:
         return json_response(404, {"message": f"no admin endpoint {request.path}"})
 
     return RouteTable(routes=[
+        *(fault_routes(*faults) if faults else []),
         Route("admin:fire", fire, methods=("POST",),
               path=r"^/_localcloud/schedules/(?P<rule>[^/]+)/fire/?$"),
         Route("admin:health", health, path=r"^/_localcloud/health/?$"),
@@ -91,6 +152,8 @@ def format_summary(cloud: Observed) -> str:
         for key, value in deployment.outputs.items():
             shown = value if isinstance(value, str) else json.dumps(value)
             lines.append(f"    {key:<{width}}: {shown}")
+    lines += ["", "Fault injection: python -m localcloud fault add|list|clear|kill-worker "
+              "(/_localcloud/faults)"]
     lines += ["", f"Endpoint: {cloud.endpoint_url}   (AWS_ENDPOINT_URL={cloud.endpoint_url}, "
               "any credentials)",
               f"Ready in {cloud.ready_seconds:.1f}s (deployment {deployment.seconds:.1f}s)."

@@ -4,7 +4,7 @@ It builds the core (clock, registry, telemetry, delivery table) and the services
 their routes into the gateway's table, deploys the program, and starts its parts in order:
 
     moto → gateway → telemetry → deployment → Lambda, REST APIs, EventBridge, SNS fan-out,
-    SQS pollers, scheduler, alarm evaluator
+    SQS pollers, pipes, scheduler, alarm evaluator
 
 and stops them in reverse. The parts are an explicit list: a part that cannot be built fails
 the start with a traceback, never a half-running cloud.
@@ -16,6 +16,7 @@ import atexit
 import logging
 import os
 import shutil
+import signal
 import socket
 import threading
 import time
@@ -25,6 +26,7 @@ from localcloud.core.arns import ACCOUNT_ID, DEFAULT_REGION
 from localcloud.core.clients import local_client
 from localcloud.core.clock import Clock
 from localcloud.core.delivery import Deliveries
+from localcloud.core.faults import Faults
 from localcloud.core.http import RouteTable
 from localcloud.core.ports import InvokeResult, Part
 from localcloud.core.registry import Registry
@@ -34,10 +36,12 @@ from localcloud.deploy.stack_config import load_stack_config
 from localcloud.emulator.moto_server import MotoServer, free_port
 from localcloud.services.apigateway.server import RestApiServer
 from localcloud.services.cloudwatch.alarms import AlarmEvaluator
-from localcloud.services.events.router import EventsRouter
+from localcloud.services.dynamodbstreams.reader import StreamReader
+from localcloud.services.events.router import EventsRouter, matches
 from localcloud.services.events.scheduler import Scheduler
 from localcloud.services.lambda_.executor import LambdaExecutor
 from localcloud.services.lambda_.service import LambdaService
+from localcloud.services.pipes.runner import PipeRunners
 from localcloud.services.sns.fanout import SnsFanout
 from localcloud.services.sqs.poller import SqsPollers
 
@@ -82,6 +86,8 @@ class LocalCloud:
 
         # -- the core --
         self.moto = MotoServer(gateway_port=self.port)
+        # Injected faults: functions (Lambda) and service actions (the gateway).
+        self.faults = Faults()
         self.telemetry = Telemetry(self.aws)
         self.deliveries = Deliveries(self)
         # -- the services, in the order they start --
@@ -89,17 +95,21 @@ class LocalCloud:
             registry=lambda: self.registry, region=self.region, account_id=self.account_id,
             endpoint_url=self.endpoint_url, clock=self.clock, telemetry=self.telemetry,
             deliveries=self.deliveries, default_concurrency=default_concurrency,
-            idle_timeout=idle_timeout, console=console)
+            idle_timeout=idle_timeout, console=console, faults=self.faults)
         self.rest_apis = RestApiServer(self)
         self.events = EventsRouter(self)
         self.sns = SnsFanout(self)
         self.sqs_pollers = SqsPollers(self)
+        # Pipes filter with the rules' own matcher and read streams through the Streams API.
+        self.pipes = PipeRunners(self, matches=matches, open_stream=lambda arn, position:
+                                 StreamReader(self.aws("dynamodbstreams"), arn, position))
         self.scheduler = Scheduler(self, self.events)
         self.alarms = AlarmEvaluator(self)
         self.parts: list[Part] = [self.lambda_, self.rest_apis, self.events, self.sns,
-                                  self.sqs_pollers, self.scheduler, self.alarms]
+                                  self.sqs_pollers, self.pipes, self.scheduler, self.alarms]
         self.routes = RouteTable().extend(
-            admin_routes(self, self.scheduler.fire), self.rest_apis.routes(),
+            admin_routes(self, self.scheduler.fire, (self.faults, self.kill_workers)),
+            self.rest_apis.routes(),
             self.lambda_.routes(), self.events.routes(), self.sns.routes())
         self.gateway: Gateway | None = None
 
@@ -118,7 +128,7 @@ class LocalCloud:
         self.moto.log_path = os.path.join(self.state_dir, "moto.log")
         # Bind first (moto must be told the gateway's port), then start moto, then serve.
         self.gateway = Gateway(self.routes, host=self.host, port=self.port,
-                               upstream_port=self.moto.port)
+                               upstream_port=self.moto.port, intercept=self.faults.intercept)
         self.moto.start()
         self.gateway.start()
         self.moto.wait_ready()
@@ -195,6 +205,27 @@ class LocalCloud:
         return self.lambda_.invoke(function, payload, invocation_type=invocation_type,
                                    qualifier=qualifier)
 
+    def kill_workers(self, function: str, count: int = 1) -> list[int]:
+        """SIGKILL up to `count` worker processes of a function, busy ones first (fault
+        injection): an invocation a worker was running ends in Runtime.ExitError; an idle one
+        is replaced on the next invoke."""
+        pool = self.executor.pools.get(function)
+        if pool is None:
+            raise KeyError(function)
+        with pool.lock:
+            workers = [*pool.busy, *pool.idle]
+        if not workers:
+            raise KeyError(function)
+        killed = []
+        for worker in workers[:max(1, count)]:
+            try:
+                os.killpg(worker.pid, signal.SIGKILL)  # a worker leads its own process group
+            except ProcessLookupError:
+                continue
+            worker.process.wait(timeout=5)  # reaped: the executor sees it dead from now on
+            killed.append(worker.pid)
+        return killed
+
     # -- introspection ------------------------------------------------------------------------
 
     def health(self) -> dict:
@@ -210,6 +241,8 @@ class LocalCloud:
             "outputs": deployment.outputs if deployment else {},
             "functions": self.executor.stats(),
             "async_pending": self.lambda_.async_invoker.pending(),
+            "pipes": self.pipes.stats(),
+            "faults": [fault.to_json() for fault in self.faults.list()],
             "pids": {"local_cloud": os.getpid(), "moto": self.moto.pid,
                      "workers": self.executor.worker_pids()},
         }

@@ -3,7 +3,8 @@
 The gateway is given one route table composed from every service's own (Lambda Invoke,
 EventBridge PutEvents, REST API stages, the admin endpoints) and knows no service by name: a
 request no route claims goes to moto verbatim, over keep-alive connections (one per gateway
-thread), and the table's after-forward watchers (SNS → Lambda) see what moto accepted.
+thread), and the table's after-forward watchers (SNS → Lambda) see what moto accepted. An
+optional `intercept` hook (fault injection) sees every request first and may answer it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from localcloud.core.http import (HTTP_METHODS, GatewayRequest, HttpResponse, RouteTable,
@@ -27,13 +28,19 @@ _HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "te", "trailer"
                 "proxy-connection", "content-length"}
 
 
+# A request -> a response that replaces the call, or None to go on (fault injection).
+Intercept = Callable[[GatewayRequest], "HttpResponse | None"]
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128
 
-    def __init__(self, address, handler, routes: RouteTable, upstream: tuple[str, int]):
+    def __init__(self, address, handler, routes: RouteTable, upstream: tuple[str, int],
+                 intercept: Intercept | None = None):
         self.routes = routes
+        self.intercept = intercept
         self.upstream = upstream
         self.local = threading.local()
         self.active = 0  # requests being answered (kept-alive idle connections not counted)
@@ -50,8 +57,10 @@ class _Server(ThreadingHTTPServer):
 class Gateway:
     """Serves the gateway on `host:port` in a background thread."""
 
-    def __init__(self, routes: RouteTable, *, host: str, port: int, upstream_port: int):
-        self.server = _Server((host, port), _Handler, routes, ("127.0.0.1", upstream_port))
+    def __init__(self, routes: RouteTable, *, host: str, port: int, upstream_port: int,
+                 intercept: Intercept | None = None):
+        self.server = _Server((host, port), _Handler, routes, ("127.0.0.1", upstream_port),
+                              intercept)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, name="gateway",
                                        kwargs={"poll_interval": 0.2}, daemon=True)
@@ -121,6 +130,9 @@ class _Handler(BaseHTTPRequestHandler):
                                  source_ip=self.client_address[0])
         routes = self.server.routes
         try:
+            injected = self.server.intercept(request) if self.server.intercept else None
+            if injected is not None:
+                return self._send(injected)
             found = routes.find(request)
             if found is not None:
                 route, params = found

@@ -2,7 +2,9 @@
 
 moto would run event source mappings inside SendMessage and SNS → Lambda on Publish, without
 Docker and wrongly; so functions, mappings and Lambda subscriptions are kept here, and the
-services that run them (Lambda, SQS pollers, SNS fan-out) read them from the registry.
+services that run them (Lambda, SQS pollers, SNS fan-out) read them from the registry. moto
+stores EventBridge Pipes but never runs them: their definitions are kept here for the pipe
+runners.
 """
 
 from __future__ import annotations
@@ -68,6 +70,28 @@ class SnsLambdaSubscription:
 
 
 @dataclass
+class PipeSpec:
+    """An EventBridge Pipe from a DynamoDB stream to an event bus (what the local cloud runs)."""
+
+    name: str
+    arn: str
+    source_arn: str  # a DynamoDB stream
+    target_arn: str  # an event bus
+    starting_position: str = "LATEST"
+    batch_size: int = 100
+    maximum_batching_window_seconds: int = 0
+    maximum_retry_attempts: int = -1  # -1: until the record expires
+    maximum_record_age_seconds: int = -1
+    bisect_on_failure: bool = False
+    dead_letter_arn: str | None = None
+    filters: list[str] = field(default_factory=list)  # EventBridge patterns (JSON); any matches
+    enrichment_function: str | None = None  # a Lambda function ARN
+    source: str | None = None  # the events' source and detail type on the bus
+    detail_type: str | None = None
+    resources: list[str] = field(default_factory=list)
+
+
+@dataclass
 class Registry:
     """Compute wiring recorded by the deployer: what moto must not run by itself."""
 
@@ -75,6 +99,7 @@ class Registry:
     event_source_mappings: list[EventSourceMapping] = field(default_factory=list)
     sns_lambda_subscriptions: list[SnsLambdaSubscription] = field(default_factory=list)
     rest_api_ids: list[str] = field(default_factory=list)
+    pipes: list[PipeSpec] = field(default_factory=list)
 
     def function(self, name_or_arn: str) -> FunctionSpec | None:
         """Look a function up by name, ARN, or qualified ARN/alias."""

@@ -25,7 +25,7 @@ import pulumi
 
 from localcloud.core.arns import ACCOUNT_ID, DEFAULT_REGION
 from localcloud.core.registry import (AsyncInvokeConfig, EventSourceMapping, FunctionSpec,
-                                      Registry, SnsLambdaSubscription)
+                                      PipeSpec, Registry, SnsLambdaSubscription)
 
 from .provider import LocalProvider
 from .stack_config import DeployError, load_stack_config
@@ -67,6 +67,7 @@ class Deployment:
             sns_lambda_subscriptions=[SnsLambdaSubscription(**s)
                                       for s in raw["sns_lambda_subscriptions"]],
             rest_api_ids=raw["rest_api_ids"],
+            pipes=[PipeSpec(**p) for p in raw["pipes"]],
         )
         return cls(registry=registry, **data)
 

@@ -1,7 +1,7 @@
 """The moto server subprocess that holds the local cloud's AWS state.
 
 `MotoServer` starts `python -m localcloud.emulator.moto_server` (moto's own server app, with TCP_NODELAY on
-every accepted socket and a watchdog that exits when the parent dies) on a free loopback port,
+every accepted socket, the fixes of `moto_fixes` and a watchdog that exits when the parent dies) on a free loopback port,
 waits until it answers, and enables Step Functions execution through moto's config endpoint.
 """
 
@@ -118,6 +118,10 @@ def main(argv: list[str] | None = None) -> None:
         create_backend_app,
     )
     from werkzeug.serving import make_server
+
+    from localcloud.emulator import moto_fixes
+
+    moto_fixes.apply_all()
 
     class NoDelayHandler(MotoRequestHandler):
         # Small responses written in pieces otherwise wait for delayed ACKs (tens of ms each).

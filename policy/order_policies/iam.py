@@ -117,3 +117,34 @@ def star_resources_only_where_required(resource: Resource, report: Report) -> No
                        f"{', '.join(extra)} on Resource '*': scope it to the ARNs the code "
                        "touches (only X-Ray and Step Functions log-delivery actions may use '*')",
                        resource)
+
+
+# Condition keys that tie a service principal to the caller's own resources.
+SOURCE_KEYS = ("aws:SourceAccount", "aws:SourceArn")
+
+
+def _condition_keys(statement: Mapping) -> set[str]:
+    condition = statement.get("Condition")
+    if not isinstance(condition, Mapping):
+        return set()
+    return {key.lower() for block in condition.values() if isinstance(block, Mapping)
+            for key in block}
+
+
+def service_principals_are_scoped(resource: Resource, report: Report) -> None:
+    """Resource rule: in key, topic and queue policies, every Allow to a service principal
+    carries an `aws:SourceAccount` or `aws:SourceArn` condition, or any other account's
+    rule or alarm could make the service act on this key, topic or queue (confused deputy).
+    """
+    for prop, kind, document in documents(resource, report):
+        if kind not in (RESOURCE_POLICY, KEY_POLICY):
+            continue
+        for i, statement in _allow_statements(document):
+            principal = statement.get("Principal")
+            if not isinstance(principal, Mapping) or "Service" not in principal:
+                continue
+            if not {k.lower() for k in SOURCE_KEYS} & _condition_keys(statement):
+                services = ", ".join(str(s) for s in as_list(principal["Service"]))
+                report(f"{resource.label} {prop} statement {statement.get('Sid') or i} lets "
+                       f"{services} act with no {' or '.join(SOURCE_KEYS)} condition: limit "
+                       "it to this account's sources", resource)

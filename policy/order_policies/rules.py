@@ -44,6 +44,10 @@ RULES: tuple[Rule, ...] = (
     Rule("iam-star-resource-exceptions",
          "Resource '*' only for actions AWS cannot scope (X-Ray, Step Functions log delivery).",
          iam.star_resources_only_where_required),
+    Rule("service-principal-source-condition",
+         "Key, topic and queue policies hold service principals to aws:SourceAccount or "
+         "aws:SourceArn.",
+         iam.service_principals_are_scoped),
     Rule("dynamodb-production-protection",
          "DynamoDB tables have point-in-time recovery and deletion protection in production.",
          storage.dynamodb_production_protection),

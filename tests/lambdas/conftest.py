@@ -75,6 +75,8 @@ TABLES: dict[str, tuple[str, dict[str, Any]]] = {
                   for name, key in (("byStatus", "status"),
                                     ("byConfirmationEmailPending", "confirmationEmailPending"))],
             ],
+            # The outbox: the order pipe reads new orders from the stream.
+            "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
         },
     ),
     "idempotency": ("IDEMPOTENCY_TABLE_NAME", _key("id")),

@@ -3,7 +3,9 @@
 Fixtures are used by importing them into the test module (`from tests.lambdas.order_fixtures
 import order_cloud`). `order_cloud` builds, in moto, everything the order functions touch beyond
 the tables of `conftest.tables`: the order bus with a rule that copies `Order Placed` events into
-an SQS queue (so tests count what was really published), a trivial state machine, a verified
+an SQS queue (so tests count what was really published; `published_events` first relays the
+orders stream to the bus as the outbox pipe does: its filter, its enrichment function, its
+source and detail type), a trivial state machine, a verified
 SES sender, the warehouse topic with an SQS subscriber, and the payment secret.
 """
 
@@ -12,17 +14,24 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 import boto3
+from botocore.config import Config
 import pytest
 from aws_lambda_powertools.utilities import parameters
+from moto.events.models import EventPattern
+
+from components.builders.event_patterns import ORDER_PLACED, ORDER_SOURCE
+from components.order_outbox import PLACED_INSERTS
+from lambdas.events import order_placed_from_stream
 
 from lambdas.shared.plumbing import idempotency as orders_idempotency
 from lambdas.shared.plumbing.aws_clients import client as cached_client
 from scripts import seed_stock
+from tests.lambdas.conftest import FakeLambdaContext
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"
@@ -42,6 +51,7 @@ class OrderCloud:
     topic_arn: str
     warehouse_queue_url: str
     secret_arn: str
+    relayed: set[str] = field(default_factory=set)  # stream sequence numbers already relayed
 
     def received(self, queue_url: str) -> list[dict[str, Any]]:
         """Every message waiting in the queue (received, not deleted)."""
@@ -56,8 +66,33 @@ class OrderCloud:
             messages.extend(batch)
 
     def published_events(self) -> list[dict[str, Any]]:
-        """The EventBridge events that reached the order bus, as the rule's SQS target got them."""
+        """The EventBridge events that reached the order bus, as the rule's SQS target got them
+        (after relaying the orders stream through the outbox)."""
+        self.relay_outbox()
         return [json.loads(message["Body"]) for message in self.received(self.events_queue_url)]
+
+    def relay_outbox(self) -> None:
+        """Put on the bus what the outbox pipe would: new stream records that pass its filter,
+        shaped by its enrichment function."""
+        streams = streams_client()
+        stream_arn = self.tables["orders"].latest_stream_arn
+        pattern = EventPattern.load(json.dumps(PLACED_INSERTS))
+        records = []
+        for shard in streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]:
+            iterator = streams.get_shard_iterator(StreamArn=stream_arn, ShardId=shard["ShardId"],
+                                                  ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+            for record in streams.get_records(ShardIterator=iterator)["Records"]:
+                record = json.loads(json.dumps(record, default=str))  # as the pipe has it: JSON
+                sequence = record["dynamodb"]["SequenceNumber"]
+                if sequence not in self.relayed and pattern.matches_event(record):
+                    records.append(record)
+                self.relayed.add(sequence)
+        if not records:
+            return
+        details = order_placed_from_stream.handler(records, FakeLambdaContext())
+        boto3.client("events", region_name=REGION).put_events(Entries=[
+            {"EventBusName": self.bus_name, "Source": ORDER_SOURCE, "DetailType": ORDER_PLACED,
+             "Detail": json.dumps(detail)} for detail in details])
 
     def emails_sent(self) -> int:
         return int(boto3.client("ses", region_name=REGION).get_send_quota()["SentLast24Hours"])
@@ -101,6 +136,13 @@ class OrderCloud:
     def stock(self, product: str) -> int | None:
         item = self.tables["inventory"].get_item(Key={"productId": product}).get("Item")
         return None if item is None or "stock" not in item else int(item["stock"])
+
+
+def streams_client() -> Any:
+    """DynamoDB Streams on moto: botocore's account-based endpoint
+    (<account>.streams-ddb.<region>...) is not one moto's mock recognises; the regional one is."""
+    return boto3.client("dynamodbstreams", region_name=REGION,
+                        config=Config(account_id_endpoint_mode="disabled"))
 
 
 def _fresh_caches() -> None:

@@ -1,4 +1,5 @@
-"""create-order: POST /orders -> PLACED order, one `Order Placed` event, idempotent by key."""
+"""create-order: POST /orders -> PLACED order (its stream record becomes one `Order Placed`
+event through the outbox), idempotent by key."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import json
 import pytest
 
 from lambdas.orders import create_order
-from lambdas.shared.dal import order_bus
 from tests.lambdas.order_fixtures import order_cloud  # noqa: F401  (fixture)
 from tests.lambdas.conftest import CALLER, cognito_claims
 from tests.lambdas.order_fixtures import CUSTOMER_EMAIL, CUSTOMER_ID
@@ -162,25 +162,23 @@ def test_invalid_body_is_a_bad_request(order_cloud, post_order, body):
     assert stored_orders(order_cloud) == []
 
 
-def test_failed_publish_is_a_server_error_and_a_retry_completes(order_cloud, post_order, monkeypatch):
-    real_client = order_bus.client
+def test_create_order_only_writes_the_event_leaves_through_the_stream(order_cloud, post_order,
+                                                                     monkeypatch):
+    from botocore.client import BaseClient
 
-    class RejectingEvents:
-        def put_events(self, Entries):
-            return {
-                "FailedEntryCount": 1,
-                "Entries": [{"ErrorCode": "InternalFailure", "ErrorMessage": "try again"}],
-            }
+    calls = []
+    real_call = BaseClient._make_api_call
 
-    monkeypatch.setattr(order_bus, "client", lambda name: RejectingEvents() if name == "events" else real_client(name))
-    status, body = post_order(key="key-1")
-    assert status == 500
-    assert body == {"message": "Internal server error"}
+    def recording(client, operation, params):
+        calls.append((client.meta.service_model.service_name, operation))
+        return real_call(client, operation, params)
 
-    monkeypatch.setattr(order_bus, "client", real_client)
+    monkeypatch.setattr(BaseClient, "_make_api_call", recording)
     status, order = post_order(key="key-1")
+    monkeypatch.setattr(BaseClient, "_make_api_call", real_call)
 
     assert status == 201
-    [stored] = stored_orders(order_cloud)
-    assert stored["orderId"] == order["orderId"]
-    assert len(order_cloud.published_events()) == 1
+    assert ("dynamodb", "PutItem") in calls
+    assert not [call for call in calls if call[0] == "events"]  # the outbox publishes
+    [event] = order_cloud.published_events()
+    assert event["detail"]["orderId"] == order["orderId"]

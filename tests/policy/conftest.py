@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 POLICY_DIR = ROOT / "policy"
 sys.path.insert(0, str(POLICY_DIR))
 
-from order_policies import Resource, environment_of, tags_of  # noqa: E402
+from order_policies import UNKNOWN, Resource, environment_of, tags_of  # noqa: E402
 from tests.unit.mocks import Graph, evaluate, stack_config  # noqa: E402
 
 STACKS = ("dev", "prod", "local")
@@ -31,6 +31,20 @@ class StackResources:
     outputs: list[Resource]
 
 
+def with_unknowns_as(value, marker):
+    """The graphs are evaluated as a preview: its unknown values replaced by `marker` (the
+    rules' UNKNOWN, or the sentinel the engine hands a pack)."""
+    from pulumi.output import Unknown
+
+    if isinstance(value, Unknown):
+        return marker
+    if isinstance(value, dict):
+        return {k: with_unknowns_as(v, marker) for k, v in value.items()}
+    if isinstance(value, list):
+        return [with_unknowns_as(v, marker) for v in value]
+    return value
+
+
 def as_policy_resources(graph: Graph, stack: str, outputs: bool) -> list[Resource]:
     """Mocked resources as the pack's adapter builds them; the provider's default tags come
     from the stack's `aws:defaultTags`, as the default AWS provider's inputs do.
@@ -41,7 +55,7 @@ def as_policy_resources(graph: Graph, stack: str, outputs: bool) -> list[Resourc
     default_tags = tags_of(stack_config(stack).get("aws:defaultTags"))
     resources = []
     for r in graph.resources:
-        props = {**r.outputs, **r.inputs} if outputs else r.inputs
+        props = with_unknowns_as({**r.outputs, **r.inputs} if outputs else r.inputs, UNKNOWN)
         resources.append(Resource(
             type=r.type, name=r.name, props=props,
             urn=f"urn:pulumi:{stack}::order-platform::{r.type}::{r.name}",

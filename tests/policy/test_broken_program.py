@@ -178,3 +178,16 @@ def test_stack_without_environment_tag(prod):
     assert len(found) == 1  # once per provider, not once per resource
     assert "environment" in found[0].message
     assert found[0].resource is not None and found[0].resource.name in found[0].message
+
+
+@pytest.mark.parametrize("typ", ["aws:kms/key:Key", "aws:sqs/queuePolicy:QueuePolicy",
+                                 "aws:sns/topicPolicy:TopicPolicy"])
+def test_service_principal_without_source_conditions(prod, typ):
+    holder = first(prod.inputs, typ, lambda r: '"Service"' in r.props["policy"])
+    document = json.loads(holder.props["policy"])
+    for statement in document["Statement"]:
+        if "Service" in statement.get("Principal", {}):
+            statement.pop("Condition", None)
+    inputs = with_props(prod.inputs, holder, policy=json.dumps(document))
+    assert_names(violations("service-principal-source-condition", inputs, prod.outputs),
+                 holder.name)

@@ -20,7 +20,7 @@ from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 from order_policies import RULES
 from order_policies.pack import PACK_NAME, policies, to_resource
 
-from tests.policy.conftest import POLICY_DIR
+from tests.policy.conftest import POLICY_DIR, with_unknowns_as
 
 PROD_TAGS = json.dumps({"tags": {"project": "order-platform", "environment": "prod"}})
 FN_ARN = "arn:aws:lambda:eu-west-1:123456789012:function:orders-send-email"
@@ -137,6 +137,19 @@ def test_pack_reports_a_broken_resource(analyzer):
                for name, message in diagnostics), diagnostics
 
 
+def test_pack_reports_a_service_principal_without_source_condition(analyzer):
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+         "Action": "sqs:SendMessage", "Resource": "arn:aws:sqs:eu-west-1:123456789012:dlq"}]})
+    response = analyzer.Analyze(analyzer_pb2.AnalyzeRequest(
+        type="aws:sqs/queuePolicy:QueuePolicy", name="open-dlq-policy", urn="urn:qp",
+        properties=_struct({"policy": policy, "queueUrl": UNKNOWN_STRING_VALUE})))
+    diagnostics = [(d.policyName, d.message) for d in response.diagnostics]
+    assert any(name == "service-principal-source-condition" and "'open-dlq-policy'" in message
+               and "events.amazonaws.com" in message for name, message in diagnostics), \
+        diagnostics
+
+
 def test_pack_reports_a_broken_stack(analyzer):
     target = analyzer_pb2.AnalyzerResource(
         type="aws:cloudwatch/eventTarget:EventTarget", name="send-email-target",
@@ -160,10 +173,12 @@ def _as_engine_passes_them(stacks_graph, stack: str):
     args, resources = [], []
     for r in stacks_graph.resources:
         urn = f"urn:pulumi:{stack}::order-platform::{r.type}::{r.name}"
-        args.append(ResourceValidationArgs(r.type, unknown_checking_proxy(dict(r.inputs)), urn,
+        inputs = with_unknowns_as(dict(r.inputs), UNKNOWN_STRING_VALUE)
+        args.append(ResourceValidationArgs(r.type, unknown_checking_proxy(inputs), urn,
                                            r.name, _options(), provider))
-        resources.append(PolicyResource(r.type, unknown_checking_proxy({**r.outputs, **r.inputs}),
-                                        urn, r.name, _options(), provider, None, [], {}))
+        resources.append(PolicyResource(r.type, unknown_checking_proxy(
+            {**with_unknowns_as(r.outputs, UNKNOWN_STRING_VALUE), **inputs}), urn, r.name, _options(), provider, None,
+            [], {}))
     return args, resources
 
 

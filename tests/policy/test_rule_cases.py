@@ -73,6 +73,29 @@ def test_kms_star_only_for_the_account_root():
     assert len(messages) == 1 and "'too-open-key'" in messages[0]
 
 
+def test_service_principals_need_a_source_condition_in_resource_and_key_policies():
+    service = {"Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+               "Action": "sns:Publish", "Resource": "arn:aws:sns:eu-west-1:123456789012:t"}
+    scoped = {**service, "Condition": {"ArnEquals": {"aws:SourceArn": "arn:aws:events:x"}}}
+    # IfExists still names the key: the rule asks for the condition, not its operator.
+    if_exists = {**service, "Condition": {
+        "StringEqualsIfExists": {"aws:sourceaccount": "123456789012"}}}
+    account = {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+               "Action": "kms:*", "Resource": "*"}
+    rule = "service-principal-source-condition"
+    assert check(rule, Resource("aws:sns/topicPolicy:TopicPolicy", "open",
+                                {"policy": document(service)}))
+    assert check(rule, Resource("aws:kms/key:Key", "open-key",
+                                {"policy": document(account, service)}))
+    assert check(rule, Resource("aws:sns/topicPolicy:TopicPolicy", "scoped",
+                                {"policy": document(scoped, if_exists)})) == []
+    # Trust policies are another matter (the role's own trust): not this rule's.
+    trust = Resource("aws:iam/role:Role", "r", {"assumeRolePolicy": document(
+        {"Effect": "Allow", "Action": "sts:AssumeRole",
+         "Principal": {"Service": "lambda.amazonaws.com"}})})
+    assert check(rule, trust) == []
+
+
 def test_star_resource_exceptions():
     xray = allow(["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "*")
     log_delivery = allow(["logs:CreateLogDelivery", "logs:GetLogDelivery",

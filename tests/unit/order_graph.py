@@ -30,6 +30,7 @@ STATE_MACHINE = "aws:sfn/stateMachine:StateMachine"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 SECRET = "aws:secretsmanager/secret:Secret"
 SECRET_VERSION = "aws:secretsmanager/secretVersion:SecretVersion"
+PIPE = "aws:pipes/pipe:Pipe"
 
 # The Pulumi SDK's marker of a secret value in resource inputs.
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
@@ -38,7 +39,10 @@ SECRET_SIG = "4dabf18193072939515e22adb298388d"
 CUSTOM_CONFIG = {
     "order-platform:paymentProviderKey": "pk_custom_0123",
     "order-platform:events": json.dumps({"busName": "orders-bus", "highValueThreshold": 250.5,
-                                         "targetMaxRetryAttempts": 4}),
+                                         "targetMaxRetryAttempts": 4,
+                                         "outboxMaxRetryAttempts": 42,
+                                         "outboxMaxRecordAgeSeconds": 600,
+                                         "outboxBatchSize": 3}),
     "order-platform:queue": json.dumps({"maxReceiveCount": 7, "batchSize": 25,
                                         "batchingWindowSeconds": 3, "maximumConcurrency": 9}),
     "order-platform:workflow": json.dumps({"timeoutSeconds": 900}),
@@ -87,8 +91,19 @@ def role_policies(graph: Graph, function_name: str, include_base: bool = False) 
 
 def grants(graph: Graph, function_name: str) -> set[tuple[str, str]]:
     """Every (action, resource) pair the function's role allows beyond its logs and traces."""
+    return allowed_pairs(role_policies(graph, function_name))
+
+
+def role_grants(graph: Graph, role_name: str) -> set[tuple[str, str]]:
+    """Every (action, resource) pair the inline policies of a role (logical name) allow."""
+    rid = graph.named(role_name, ROLE).outputs["id"]
+    return allowed_pairs([json.loads(p.inputs["policy"]) for p in graph.of_type(ROLE_POLICY)
+                          if p.inputs["role"] == rid])
+
+
+def allowed_pairs(documents: list[dict]) -> set[tuple[str, str]]:
     pairs = set()
-    for document in role_policies(graph, function_name):
+    for document in documents:
         for statement in document["Statement"]:
             assert statement["Effect"] == "Allow"
             for action in statement["Action"]:

@@ -3,6 +3,7 @@ target."""
 
 import pytest
 
+from tests.unit.mocks import ACCOUNT
 from tests.unit.order_graph import (INVOKE_CONFIG, PERMISSION, QUEUE, QUEUE_POLICY, RULE,
                                     STACKS, TABLE, TARGET, TOPIC, TOPIC_POLICY, allowing,
                                     custom_graph, environment, function, grants, prefix,
@@ -53,8 +54,9 @@ def test_dlq_accepts_the_schedule_and_failed_runs(graphs, stack):
                 if p.inputs["queueUrl"] == dlq.outputs["url"]]
     statement = service_policy(policy.inputs["policy"])
     assert statement["Principal"] == {"Service": "events.amazonaws.com"}
-    assert statement["Condition"] == {"ArnEquals": {"aws:SourceArn": [
-        graph.named("daily-report-schedule", RULE).outputs["arn"]]}}
+    assert statement["Condition"] == {
+        "ArnEquals": {"aws:SourceArn": [graph.named("daily-report-schedule", RULE).outputs["arn"]]},
+        "StringEquals": {"aws:SourceAccount": [ACCOUNT]}}
     config = graph.named("daily-report-async", INVOKE_CONFIG).inputs
     assert config["destinationConfig"] == {"onFailure": {"destination": dlq.outputs["arn"]}}
     assert (config["maximumRetryAttempts"], config["maximumEventAgeInSeconds"]) == (

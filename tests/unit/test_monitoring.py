@@ -87,6 +87,9 @@ def dead_letter_queue_names(graph: Graph) -> set[str]:
     for config in graph.of_type("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"):
         on_failure = (config.inputs.get("destinationConfig") or {}).get("onFailure") or {}
         arns.add(on_failure.get("destination"))
+    for pipe in graph.of_type("aws:pipes/pipe:Pipe"):
+        stream = (pipe.inputs.get("sourceParameters") or {}).get("dynamodbStreamParameters") or {}
+        arns.add((stream.get("deadLetterConfig") or {}).get("arn"))
     return {q.outputs["name"] for q in graph.of_type(QUEUE) if q.outputs["arn"] in arns}
 
 

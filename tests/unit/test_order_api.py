@@ -48,7 +48,7 @@ def test_routes_proxy_to_their_function(graphs, stack, route):
     assert integration["resourceId"] == graph.named(resource, RESOURCE).outputs["id"]
     assert (integration["type"], integration["integrationHttpMethod"]) == ("AWS_PROXY", "POST")
     fn = function(graph, function_name)
-    provisioned = settings(stack).api.provisioned_concurrency
+    provisioned = settings(stack).api.provisioned_concurrency.get(function_name)
     # With provisioned concurrency, the warm alias is what the API invokes.
     suffix = ":live/invocations" if provisioned else "/invocations"
     assert integration["uri"].endswith(fn.outputs["arn"] + suffix)
@@ -63,7 +63,7 @@ def test_order_functions_are_api_functions(graphs, stack, name):
         ",".join(s.api.cors_allowed_origins)
     configs = [c.inputs for c in graphs[stack].of_type(PROVISIONED)
                if c.inputs["functionName"] == fn["name"]]
-    expected = s.api.provisioned_concurrency
+    expected = s.api.provisioned_concurrency.get(name)
     assert [c["provisionedConcurrentExecutions"] for c in configs] == \
         ([expected] if expected else [])
 

@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from tests.unit.mocks import ACCOUNT
 from tests.unit.order_graph import (BUS, INVOKE_CONFIG, PERMISSION, QUEUE, QUEUE_POLICY, RULE,
                                     STACKS, TARGET, TOPIC, TOPIC_POLICY, allowing, custom_graph,
                                     custom_settings, function, grants, prefix, service_policy,
@@ -161,8 +162,9 @@ class TestTopics:
         assert statement["Principal"] == {"Service": "events.amazonaws.com"}
         assert statement["Action"] == "sns:Publish"
         assert statement["Resource"] == topic_arn
-        assert statement["Condition"] == {"ArnEquals": {"aws:SourceArn": [
-            arn(graph, "high-value-order", RULE)]}}
+        assert statement["Condition"] == {
+            "ArnEquals": {"aws:SourceArn": [arn(graph, "high-value-order", RULE)]},
+            "StringEquals": {"aws:SourceAccount": [ACCOUNT]}}
 
     def test_notify_warehouse_publishes_to_the_warehouse_topic(self, graphs, stack):
         graph = graphs[stack]

@@ -7,17 +7,18 @@ import json
 import pytest
 
 from components.builders.grants import IDEMPOTENCY_ACTIONS
-from tests.unit.order_graph import (BUS, QUEUE, ROLE_POLICY, SECRET, STACKS, STATE_MACHINE,
+from tests.unit.order_graph import (QUEUE, ROLE_POLICY, SECRET, STACKS, STATE_MACHINE,
                                     TABLE, TOPIC, allowing, environment, grants, role_policies,
                                     ses_identity_arn, settings)
 
 ORDER_FUNCTIONS = ("create-order", "get-order", "process-order", "send-email",
                    "update-inventory", "notify-warehouse", "validate-order", "process-payment",
-                   "reserve-inventory", "notify-customer", "refund-payment", "daily-report")
+                   "reserve-inventory", "notify-customer", "refund-payment", "daily-report",
+                  "order-placed-from-stream")
 # The contract's environment of each function (beyond the Powertools variables).
 CONTRACT_ENV = {
     "create-order": {"ORDERS_TABLE_NAME", "USERS_TABLE_NAME", "IDEMPOTENCY_TABLE_NAME",
-                     "EVENT_BUS_NAME", "ALLOWED_ORIGINS", "MAX_ORDER_AMOUNT"},
+                     "ALLOWED_ORIGINS", "MAX_ORDER_AMOUNT"},
     "get-order": {"ORDERS_TABLE_NAME", "ALLOWED_ORIGINS"},
     "process-order": {"ORDERS_TABLE_NAME", "STATE_MACHINE_ARN"},
     "send-email": {"SENDER_EMAIL", "IDEMPOTENCY_TABLE_NAME"},
@@ -31,6 +32,8 @@ CONTRACT_ENV = {
     "refund-payment": {"ORDERS_TABLE_NAME", "PAYMENTS_TABLE_NAME", "PAYMENT_SECRET_ARN",
                        "IDEMPOTENCY_TABLE_NAME"},
     "daily-report": {"ORDERS_TABLE_NAME", "REPORTS_TABLE_NAME", "OPS_TOPIC_ARN"},
+    # Pure shaping of the records the pipe hands over: no AWS call, no setting.
+    "order-placed-from-stream": set(),
 }
 POWERTOOLS_ENV = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE",
                   "POWERTOOLS_TRACE_DISABLED"}
@@ -49,20 +52,22 @@ def expected_grants(graph, stack) -> dict[str, set]:
     idempotency, payments = arn("idempotency-table", TABLE), arn("payments-table", TABLE)
     inventory, reports = arn("inventory-table", TABLE), arn("reports-table", TABLE)
     secret = arn("payment-provider-key", SECRET)
-    sender = ses_identity_arn(settings(stack).notifications.sender_email)
+    # In the SES sandbox (every shipped stack) recipients are identities of the account too.
+    sender = {*allowing(["ses:SendEmail"], ses_identity_arn(
+        settings(stack).notifications.sender_email)),
+        ("ses:SendEmail", ses_identity_arn("*"))}
     failures = arn("fanout-failures", QUEUE)
     key = arn("messaging-key", "aws:kms/key:Key")
     remember = allowing(IDEMPOTENCY_ACTIONS, idempotency)
     return {
         "create-order": allowing(["dynamodb:GetItem"], users)
-        | allowing(["dynamodb:GetItem", "dynamodb:PutItem"], orders) | remember
-        | allowing(["events:PutEvents"], arn("order-bus", BUS)),
+        | allowing(["dynamodb:GetItem", "dynamodb:PutItem"], orders) | remember,
         "get-order": allowing(["dynamodb:GetItem"], orders),
         "process-order": allowing(["dynamodb:GetItem", "dynamodb:UpdateItem"], orders)
         | allowing(["states:StartExecution"], arn("order-workflow", STATE_MACHINE))
         | allowing(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
                     "sqs:ChangeMessageVisibility"], arn("order-queue", QUEUE)),
-        "send-email": allowing(["ses:SendEmail"], sender) | remember
+        "send-email": sender | remember
         | allowing(["sqs:SendMessage"], failures),
         "update-inventory": allowing(["dynamodb:UpdateItem"], inventory) | remember
         | allowing(["sqs:SendMessage"], failures),
@@ -77,7 +82,7 @@ def expected_grants(graph, stack) -> dict[str, set]:
         "reserve-inventory": allowing(["dynamodb:GetItem", "dynamodb:UpdateItem"], orders)
         | allowing(["dynamodb:UpdateItem"], inventory),
         "notify-customer": allowing(["dynamodb:GetItem", "dynamodb:UpdateItem"], orders)
-        | allowing(["ses:SendEmail"], sender),
+        | sender,
         "refund-payment": allowing(["dynamodb:UpdateItem"], orders)
         | allowing(["dynamodb:GetItem", "dynamodb:UpdateItem"], payments)
         | allowing(["secretsmanager:GetSecretValue"], secret) | remember,
@@ -86,6 +91,7 @@ def expected_grants(graph, stack) -> dict[str, set]:
         | allowing(["sns:Publish"], arn("ops-reports", TOPIC))
         | allowing(["kms:GenerateDataKey", "kms:Decrypt"], key)
         | allowing(["sqs:SendMessage"], arn("daily-report-dlq", QUEUE)),
+        "order-placed-from-stream": set(),
     }
 
 
@@ -136,7 +142,7 @@ def test_email_is_sent_from_the_configured_identity(graphs, stack):
     for name in ("send-email", "notify-customer"):
         assert environment(graph, name)["SENDER_EMAIL"] == email
         sends = {r for a, r in grants(graph, name) if a == "ses:SendEmail"}
-        assert sends == {f"arn:aws:ses:eu-west-1:123456789012:identity/{email}"}
+        assert f"arn:aws:ses:eu-west-1:123456789012:identity/{email}" in sends
 
 
 @pytest.mark.parametrize("stack", STACKS)

@@ -6,6 +6,7 @@ import pytest
 
 from components.builders.grants import SQS_CONSUMER_ACTIONS
 from stack_settings import ConfigError, settings_from_config
+from tests.unit.mocks import ACCOUNT
 from tests.unit.order_graph import (FUNCTION, MAPPING, QUEUE, QUEUE_POLICY, ROLE_POLICY, RULE,
                                     STACKS, custom_graph, custom_settings, function,
                                     service_policy, settings)
@@ -92,8 +93,9 @@ class TestOrderQueue:
         assert statement["Principal"] == {"Service": "events.amazonaws.com"}
         assert statement["Action"] == "sqs:SendMessage"
         assert statement["Resource"] == queue(graph).outputs["arn"]
-        assert statement["Condition"] == {"ArnEquals": {"aws:SourceArn": [
-            graph.named("order-placed", RULE).outputs["arn"]]}}
+        assert statement["Condition"] == {
+            "ArnEquals": {"aws:SourceArn": [graph.named("order-placed", RULE).outputs["arn"]]},
+            "StringEquals": {"aws:SourceAccount": [ACCOUNT]}}
 
     def test_urls_are_exported(self, graphs, stack):
         graph = graphs[stack]

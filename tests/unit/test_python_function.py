@@ -136,13 +136,27 @@ def test_no_reserved_concurrency_by_default(graphs, stack):
     assert all("reservedConcurrentExecutions" not in fn.inputs for fn in functions(graphs[stack]))
 
 
-def test_provisioned_concurrency_puts_api_integrations_on_an_alias(graphs):
+def test_provisioned_concurrency_is_per_function_and_puts_those_on_an_alias(graphs):
     prod, dev = graphs["prod"], graphs["dev"]
+    warm = {"order-platform-prod-create-order": 2, "order-platform-prod-get-order": 2}
     aliases = {a.inputs["functionName"] for a in prod.of_type("aws:lambda/alias:Alias")}
-    assert "order-platform-prod-get-user" in aliases
+    assert aliases == set(warm)
     configs = prod.of_type("aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig")
-    assert {c.inputs["provisionedConcurrentExecutions"] for c in configs} == {2}
+    assert {c.inputs["functionName"]: c.inputs["provisionedConcurrentExecutions"]
+            for c in configs} == warm
     integrations = [i for i in prod.of_type("aws:apigateway/integration:Integration")
                     if i.inputs["type"] == "AWS_PROXY"]
-    assert integrations and all(":live/invocations" in i.inputs["uri"] for i in integrations)
+    on_alias = {i.inputs["uri"].split(":function:")[1].split("/")[0]
+                for i in integrations if ":live/invocations" in i.inputs["uri"]}
+    assert on_alias == {f"{name}:live" for name in warm}
+    # Off by default: dev asks for no warm instance at all.
     assert dev.of_type("aws:lambda/alias:Alias") == []
+
+
+def test_api_function_names_in_settings_are_the_api_functions(graphs):
+    from stack_settings import API_FUNCTIONS
+
+    routed = {i.inputs["uri"].split(":function:order-platform-dev-")[1].split("/")[0]
+              for i in graphs["dev"].of_type("aws:apigateway/integration:Integration")
+              if i.inputs["type"] == "AWS_PROXY"}
+    assert routed == set(API_FUNCTIONS)

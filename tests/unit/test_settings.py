@@ -115,11 +115,35 @@ def test_bad_config_fails_before_any_resource_is_registered():
     assert mocks.resources == []
 
 
+def test_provisioned_concurrency_is_off_by_default_and_per_api_function():
+    assert settings_from_config({}).api.provisioned_concurrency == {}
+    message = rejected(config(lambdaConcurrencyQuota=1000,
+                              api={"provisionedConcurrency": {"process-order": 2}}))
+    assert "order-platform:api.provisionedConcurrency.process-order" in message
+
+
+def test_provisioned_concurrency_beyond_the_account_quota_names_both_keys():
+    # A new account: 10 concurrent executions, of which Lambda keeps 100 unreserved.
+    message = rejected(config(api={"provisionedConcurrency": {"get-order": 1}}))
+    assert "order-platform:api" in message and "order-platform:lambdaConcurrencyQuota 10" in \
+        message
+    message = rejected(config(lambdaConcurrencyQuota=103,
+                              api={"provisionedConcurrency": {"get-order": 2, "get-user": 2}}))
+    assert "asks for 4 instances" in message and "at most 3 fit" in message
+    raised = settings_from_config(config(lambdaConcurrencyQuota=104, api={
+        "provisionedConcurrency": {"get-order": 2, "get-user": 2}}))
+    assert raised.api.provisioned_concurrency == {"get-order": 2, "get-user": 2}
+
+
 def test_powertools_layer_arn_follows_runtime_and_architecture():
-    s = settings_from_config(config(architecture="x86_64", powertoolsLayerVersion="21"))
+    from powertools_layer import layer_version
+
+    s = settings_from_config(config(architecture="x86_64", runtime="python3.12"))
     assert s.powertools_layer_arn("eu-west-1") == (
         "arn:aws:lambda:eu-west-1:017000801446:layer:"
-        "AWSLambdaPowertoolsPythonV3-python313-x86_64:21")
+        f"AWSLambdaPowertoolsPythonV3-python312-x86_64:{layer_version('x86_64', 'eu-west-1')}")
+    # The version is not a stack setting: it follows the tested release.
+    assert "unknown config key" in rejected(config(powertoolsLayerVersion="21"))
 
 
 def test_max_order_amount_defaults_inside_dynamodb_range_and_is_bounded():
@@ -127,3 +151,13 @@ def test_max_order_amount_defaults_inside_dynamodb_range_and_is_bounded():
     message = rejected(config(api={"maxOrderAmount": 0}))
     assert "order-platform:api.maxOrderAmount" in message and ">= 1 and <= 1000000000000" in message
     assert "order-platform:api.maxOrderAmount" in rejected(config(api={"maxOrderAmount": 10**13}))
+
+
+def test_outbox_retries_age_and_batch_ranges():
+    assert "order-platform:events.outboxMaxRetryAttempts" in rejected(
+        config(events={"outboxMaxRetryAttempts": 10001}))
+    # A stream keeps its records 24 hours: an older record age could never be reached.
+    assert "order-platform:events.outboxMaxRecordAgeSeconds" in rejected(
+        config(events={"outboxMaxRecordAgeSeconds": 86401}))
+    assert "order-platform:events.outboxBatchSize" in rejected(
+        config(events={"outboxBatchSize": 0}))

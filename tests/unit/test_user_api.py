@@ -173,27 +173,35 @@ def test_stage_has_access_logs_xray_and_method_settings(graphs, stack):
             settings["settings"]["throttlingBurstLimit"]) == limits
 
 
-@pytest.mark.parametrize("stack", STACKS)
-def test_account_cloudwatch_role_is_created_and_retained(graphs, stack):
-    graph = graphs[stack]
+def test_only_prod_manages_the_regional_account_setting(graphs):
+    from stack_settings import settings_from_config
+
+    assert settings_from_config({}).api.manage_account_role is False
+    managing = {stack for stack, graph in graphs.items()
+                if graph.of_type("aws:apigateway/account:Account")}
+    assert managing == {"prod"}
+
+
+def test_account_cloudwatch_role_is_created_and_retained_with_the_setting(graphs):
+    graph = graphs["prod"]
     account = graph.of_type("aws:apigateway/account:Account")[0]
-    assert account.options["retain_on_delete"] is True
     role = graph.named("api-cloudwatch-role")
+    attachment = graph.named("api-cloudwatch-role-policy")
+    # Destroy keeps the one-per-region setting, so it keeps what the setting points at.
+    for kept in (account, role, attachment):
+        assert kept.options["retain_on_delete"] is True, kept.name
+    assert account.inputs["cloudwatchRoleArn"] == role.outputs["arn"]
     assert json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]["Principal"] == {
         "Service": "apigateway.amazonaws.com"}
-    attachment = graph.named("api-cloudwatch-role-policy").inputs
-    assert attachment["policyArn"].endswith("AmazonAPIGatewayPushToCloudWatchLogs")
+    assert attachment.inputs["policyArn"].endswith("AmazonAPIGatewayPushToCloudWatchLogs")
     stage = graph.of_type("aws:apigateway/stage:Stage")[0]
     assert ("aws:apigateway/account:Account", "api-account") in stage.options["depends_on"]
 
 
-def test_account_role_switch_off_creates_no_account_setting():
-    from tests.unit.mocks import evaluate, stack_config
-
-    cfg = stack_config("dev")
-    cfg["order-platform:api"] = json.dumps({"manageAccountRole": False})
-    graph = evaluate("dev", config=cfg)
-    assert graph.of_type("aws:apigateway/account:Account") == []
+@pytest.mark.parametrize("stack", ["dev", "local"])
+def test_stacks_without_the_setting_create_no_role_for_it(graphs, stack):
+    graph = graphs[stack]
+    assert [r for r in graph.resources if r.name.startswith("api-cloudwatch-role")] == []
     assert graph.of_type("aws:apigateway/stage:Stage")[0].options["depends_on"] == []
 
 

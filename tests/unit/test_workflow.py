@@ -66,8 +66,8 @@ class TestStateMachine:
 
     def test_log_level_follows_the_stack(self, graphs, stack):
         logging = state_machine(graphs[stack]).inputs["loggingConfiguration"]
-        # Prod logs failures only and never the order data (emails, payment tokens).
-        expected = ("ERROR", False) if stack == "prod" else ("ALL", True)
+        # Prod logs failures only; no stack logs the order data (emails, payment tokens).
+        expected = ("ERROR", False) if stack == "prod" else ("ALL", False)
         assert (logging["level"], logging["includeExecutionData"]) == expected
 
     def test_tracing_follows_the_stack(self, graphs, stack):

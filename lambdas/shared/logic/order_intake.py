@@ -1,10 +1,11 @@
 """Order intake: placing an order, once per Idempotency-Key.
 
 Placing an order: the customer is the caller (a body naming another customer is refused, 403)
-and must be registered; the order is written as PLACED, then `Order Placed`
-is published on the order bus. With an Idempotency-Key the order id is derived from the key and
-the customer, and Powertools idempotency replays the first response: a retry, even after a
-failed publish, ends in the same single order.
+and must be registered; the order is written as PLACED, and that one write is all: the orders
+table's stream (the outbox) carries it to the order bus as `Order Placed`, so an order is never
+stored without its event. With an Idempotency-Key the order id is derived from the key and the
+customer, and Powertools idempotency replays the first response: a retry ends in the same
+single order.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from lambdas.shared.dal import order_bus, orders_table, users_table
+from lambdas.shared.dal import orders_table, users_table
 from lambdas.shared.dal.dynamo import from_dynamo
 from lambdas.shared.logic import order_rules
 from lambdas.shared.logic.order_view import public_view
@@ -26,7 +27,6 @@ from lambdas.shared.plumbing.caller import Caller
 from lambdas.shared.plumbing.errors import BadRequest, Conflict, DomainError, Forbidden
 from lambdas.shared.plumbing.idempotency import idempotent_on
 from lambdas.shared.plumbing.observability import count, get_logger
-from lambdas.shared.schemas.events import OrderPlacedDetail
 from lambdas.shared.schemas.ids import IDEMPOTENCY_KEY
 from lambdas.shared.schemas.requests import OrderCreate
 
@@ -92,24 +92,11 @@ def _place(*, data: dict[str, Any]) -> dict[str, Any]:
         if not _same_request(order, request):
             raise Unprocessable("Idempotency-Key was already used with a different request") from None
 
-    _publish_order_placed(order)
     return public_view(order)
 
 
 # The same function, run once per (Idempotency-Key, customer); a repeat must send the same body.
 _place_once = idempotent_on("[idempotencyKey, request.customerId]", payload_jmespath="request")(_place)
-
-
-def _publish_order_placed(order: dict[str, Any]) -> None:
-    detail = OrderPlacedDetail(
-        orderId=order["orderId"],
-        customerId=order["customerId"],
-        customerEmail=order["customerEmail"],
-        amount=order["amount"],
-        items=order["items"],
-        timestamp=order["createdAt"],
-    )
-    order_bus.publish_order_placed(detail)
 
 
 def _same_request(order: dict[str, Any], request: OrderCreate) -> bool:

@@ -82,12 +82,6 @@ class IdempotencyEnv(EnvModel):
     IDEMPOTENCY_TABLE_NAME: Setting
 
 
-class OrderBusEnv(EnvModel):
-    """The order bus create-order publishes `Order Placed` on."""
-
-    EVENT_BUS_NAME: Setting
-
-
 class WorkflowEnv(EnvModel):
     """The order workflow (state machine) process-order starts."""
 
@@ -134,8 +128,10 @@ class OrderLimitsEnv(EnvModel):
 
 
 class SweeperEnv(EnvModel):
-    """sweep-stuck-orders: how old an unfinished order must be to count as stuck, and the
-    function that sends a confirmation email again (notify-customer)."""
+    """sweep-stuck-orders: how old an unfinished order must be to count as stuck, the order bus
+    it publishes `Order Placed` on again, and the function that sends a confirmation email again
+    (notify-customer)."""
 
     STUCK_AFTER_MINUTES: Annotated[int, Field(ge=1)]
+    EVENT_BUS_NAME: Setting
     NOTIFY_FUNCTION_NAME: Setting

@@ -41,10 +41,6 @@ class OrderPlacedDetail(BaseModel):
     items: list[PlacedLineItem] = Field(min_length=1)
     timestamp: datetime
 
-    def to_json(self) -> str:
-        """The `Detail` string for PutEvents."""
-        return self.model_dump_json()
-
 
 class OrderPlacedEvent(EventBridgeModel):
     """The EventBridge envelope of an `Order Placed` event."""

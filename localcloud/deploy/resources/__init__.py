@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from . import apigateway, cognito, compute, data, events, iam, monitoring
+from . import apigateway, cognito, compute, data, events, iam, monitoring, pipes
 
 HANDLERS = {
     **iam.HANDLERS,
@@ -16,4 +16,5 @@ HANDLERS = {
     **apigateway.HANDLERS,
     **cognito.HANDLERS,
     **monitoring.HANDLERS,
+    **pipes.HANDLERS,
 }

@@ -2,25 +2,28 @@
 or qualified ARN/alias, answered by the local cloud (moto cannot run functions without Docker).
 
 `LambdaService` owns the executor (worker processes) and the asynchronous invoker, and declares
-the gateway route for `POST /2015-03-31/functions/{name}/invocations`.
+the gateway route for `POST /2015-03-31/functions/{name}/invocations`. Injected function
+faults (core/faults.py) replace an execution, synchronous or asynchronous, before it starts.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from typing import Callable
 from urllib.parse import parse_qs, unquote
 
 from localcloud.core.arns import function_arn, function_ref
 from localcloud.core.clock import Clock
 from localcloud.core.delivery import Deliveries
+from localcloud.core.faults import Faults
 from localcloud.core.http import GatewayRequest, HttpResponse, Route, RouteTable, json_response
 from localcloud.core.ports import InvokeResult
 from localcloud.core.registry import FunctionSpec, Registry
 from localcloud.core.telemetry import Telemetry
 
 from .async_invoke import AsyncInvoker
-from .executor import LambdaExecutor, api_error
+from .executor import LambdaExecutor, api_error, lambda_error
 
 INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
 
@@ -29,8 +32,9 @@ class LambdaService:
     def __init__(self, *, registry: Callable[[], Registry], region: str, account_id: str,
                  endpoint_url: str, clock: Clock, telemetry: Telemetry, deliveries: Deliveries,
                  default_concurrency: int = 10, idle_timeout: float = 120.0,
-                 console: Callable[[str], None] | None = print):
+                 console: Callable[[str], None] | None = print, faults: Faults | None = None):
         self.registry = registry
+        self.faults = faults or Faults()
         self.region = region
         self.account_id = account_id
         self.executor = LambdaExecutor(endpoint_url=endpoint_url, region=region,
@@ -69,11 +73,29 @@ class LambdaService:
         if invocation_type == "Event":
             self.async_invoker.submit(spec.name, payload, qualifier)
             return InvokeResult(202)
-        return self.executor.invoke(spec, payload, qualifier=qualifier)
+        return self._run_sync(spec, payload, qualifier, None)
 
     def _run_sync(self, spec: FunctionSpec, payload: bytes, qualifier: str | None,
-                  request_id: str) -> InvokeResult:
+                  request_id: str | None) -> InvokeResult:
+        injected = self._injected(spec)
+        if injected is not None:
+            return injected
         return self.executor.invoke(spec, payload, qualifier=qualifier, request_id=request_id)
+
+    def _injected(self, spec: FunctionSpec) -> InvokeResult | None:
+        """The result of an injected fault on this function, if one applies now."""
+        fault = self.faults.take_function(spec.name)
+        if fault is None:
+            return None
+        if fault.effect == "throttle":
+            return api_error(429, "TooManyRequestsException", "Rate Exceeded. (injected)",
+                             Reason="ReservedFunctionConcurrentInvocationLimitExceeded")
+        if fault.effect == "timeout":
+            seconds = spec.timeout_seconds if fault.delay_seconds is None else fault.delay_seconds
+            time.sleep(seconds)
+            return lambda_error(f"Task timed out after {seconds:.2f} seconds (injected "
+                                f"{fault.id})", "Sandbox.Timedout")
+        return lambda_error(f"{fault.message} ({fault.id})", "InjectedFault")
 
     # -- the gateway's route ------------------------------------------------------------------
 

@@ -78,11 +78,13 @@ def build(extra_function: bool) -> Monitoring:
     users = UserApi("users", UserApiArgs(
         api=api, defaults=defaults, sizing=settings.functions.api,
         protection=Protection(protect=False, point_in_time_recovery=False),
-        allowed_origins=settings.api.cors_allowed_origins))
+        allowed_origins=settings.api.cors_allowed_origins,
+        provisioned_concurrency=settings.api.provisioned_concurrency))
     orders = OrdersLike("orders", defaults, settings.functions.queue,
                         settings.queue.max_receive_count, extra_function)
     api.publish()
-    messaging_key = MessagingKey("messaging", MessagingKeyArgs(account_id=account_id))
+    messaging_key = MessagingKey("messaging", MessagingKeyArgs(account_id=account_id,
+                                                               region=region))
     monitoring = Monitoring("monitoring", MonitoringArgs(
         name_prefix=prefix, region=region, account_id=account_id,
         settings=settings.monitoring, key=messaging_key,

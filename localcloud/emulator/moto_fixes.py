@@ -1,0 +1,42 @@
+"""Fixes to moto that the local cloud applies in its server process, where moto falls short of
+what AWS guarantees and the platform depends on.
+
+DynamoDB transactions: moto's `TransactWriteItems` deep-copies the tables it touches and, when a
+condition fails, restores the copies, undoing every write other requests made to those tables
+meanwhile (moto's server answers requests on many threads). On AWS a failed transaction changes
+nothing, and other writes stand. So item reads and writes take one lock, and a transaction's
+rollback can only ever undo its own writes.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+
+# The backend's item operations (batch writes and transactions call these, hence reentrant).
+_ITEM_OPERATIONS = ("get_item", "put_item", "update_item", "delete_item", "query", "scan",
+                    "transact_write_items")
+
+
+def serialize_dynamodb_item_operations() -> None:
+    """Make moto's DynamoDB item operations one at a time, process-wide."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    if getattr(DynamoDBBackend, "_localcloud_serialized", False):
+        return
+    lock = threading.RLock()
+    for name in _ITEM_OPERATIONS:
+        setattr(DynamoDBBackend, name, _holding(lock, getattr(DynamoDBBackend, name)))
+    DynamoDBBackend._localcloud_serialized = True
+
+
+def _holding(lock: threading.RLock, operation):
+    @functools.wraps(operation)
+    def serialized(*args, **kwargs):
+        with lock:
+            return operation(*args, **kwargs)
+    return serialized
+
+
+def apply_all() -> None:
+    serialize_dynamodb_item_operations()

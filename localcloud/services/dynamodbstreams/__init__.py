@@ -1,0 +1,1 @@
+"""DynamoDB Streams: reading the stream records moto keeps, through the real Streams API."""

@@ -1,0 +1,1 @@
+"""EventBridge Pipes, run locally: DynamoDB stream sources, Lambda enrichment, event bus targets."""

@@ -1,0 +1,58 @@
+"""The moto server as the local cloud runs it: a failing DynamoDB transaction leaves other
+requests' writes alone, as on AWS."""
+
+from __future__ import annotations
+
+import threading
+
+import boto3
+import pytest
+
+from localcloud.emulator.moto_server import MotoServer, free_port
+
+
+@pytest.fixture(scope="module")
+def dynamodb():
+    server = MotoServer(gateway_port=free_port())
+    server.start()
+    try:
+        server.wait_ready()
+        yield boto3.client("dynamodb", endpoint_url=server.url, region_name="eu-west-1",
+                           aws_access_key_id="test", aws_secret_access_key="test")
+    finally:
+        server.stop()
+
+
+def test_a_failed_transaction_does_not_undo_concurrent_writes(dynamodb):
+    dynamodb.create_table(TableName="orders", BillingMode="PAY_PER_REQUEST",
+                          AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                          KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}])
+    # Enough items that copying the table for a rollback takes a while, as the orders table does.
+    for n in range(300):
+        dynamodb.put_item(TableName="orders", Item={"id": {"S": f"old-{n}"}, "pad": {"S": "x" * 200}})
+    done = threading.Event()
+
+    def failing_transactions() -> None:
+        while not done.is_set():
+            try:
+                dynamodb.transact_write_items(TransactItems=[{"Update": {
+                    "TableName": "orders", "Key": {"id": {"S": "old-0"}},
+                    "UpdateExpression": "SET pad = :p", "ConditionExpression": "attribute_not_exists(id)",
+                    "ExpressionAttributeValues": {":p": {"S": "y"}}}}])
+            except dynamodb.exceptions.TransactionCanceledException:
+                pass
+
+    threads = [threading.Thread(target=failing_transactions) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    try:
+        written = [f"new-{n}" for n in range(150)]
+        for key in written:
+            dynamodb.put_item(TableName="orders", Item={"id": {"S": key}})
+    finally:
+        done.set()
+        for thread in threads:
+            thread.join()
+
+    lost = [key for key in written if "Item" not in dynamodb.get_item(TableName="orders", Key={"id": {"S": key}})]
+    assert lost == [], f"{len(lost)} writes undone by failed transactions"
