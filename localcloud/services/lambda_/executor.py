@@ -257,7 +257,11 @@ class LambdaExecutor:
                 log.warning("prewarming %s failed: %s", spec.name, failure.error)
                 return
             with pool.lock:
-                pool.idle.append(worker)
+                current = worker.code_version == pool.code_version
+                if current:  # else the code changed while it started (hot reload)
+                    pool.idle.append(worker)
+            if not current:
+                worker.kill()
 
     # -- invocation --------------------------------------------------------------------------
 

@@ -44,10 +44,11 @@ def test_export_of_a_missing_stage_is_not_found(aws, api_id):
 
 def test_aws_cli_get_export_writes_the_document(endpoint, api_id, tmp_path):
     target = tmp_path / "api.json"
+    # As the README runs it: the endpoint from AWS_ENDPOINT_URL, no --endpoint-url.
     env = {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-           "AWS_DEFAULT_REGION": "us-east-1"}
+           "AWS_DEFAULT_REGION": "us-east-1", "AWS_ENDPOINT_URL": endpoint}
     aws_cli = os.path.join(os.path.dirname(sys.executable), "aws")
-    subprocess.run([aws_cli, "--endpoint-url", endpoint, "apigateway", "get-export",
+    subprocess.run([aws_cli, "apigateway", "get-export",
                     "--rest-api-id", api_id, "--stage-name", "v1", "--export-type", "oas30",
                     str(target)], env=env, check=True, capture_output=True, timeout=60)
     assert set(json.loads(target.read_text())["paths"]) == {"/items", "/private", "/legacy"}
