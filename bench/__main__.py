@@ -24,6 +24,7 @@ BENCHMARKS = {
     "coldstart": "bench.coldstart",
     "cost": "bench.cost",
     "throughput": "bench.throughput",
+    "reload": "bench.reload",
 }
 
 

@@ -46,6 +46,8 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--idle-timeout", type=float, default=120.0,
                     help="seconds after which an idle Lambda worker is retired")
     up.add_argument("--quiet", action="store_true", help="do not echo function logs")
+    up.add_argument("--no-reload", dest="reload", action="store_false",
+                    help="do not watch function code (saved files need a restart)")
     up.add_argument("--log-level", default=os.environ.get("LOCALCLOUD_LOG_LEVEL", "INFO"))
 
     fire = commands.add_parser("fire", help="fire a scheduled rule of a running local cloud now")
@@ -240,7 +242,7 @@ def up(args: argparse.Namespace) -> int:
                        time_scale=args.time_scale, state_dir=args.state_dir,
                        account_concurrency=args.account_concurrency,
                        max_running=args.max_running, worker_wait=args.worker_wait,
-                       idle_timeout=args.idle_timeout,
+                       idle_timeout=args.idle_timeout, reload=args.reload,
                        console=None if args.quiet else _console)
     try:
         cloud.start()

@@ -4,7 +4,7 @@ It builds the core (clock, registry, telemetry, delivery table) and the services
 their routes into the gateway's table, deploys the program, and starts its parts in order:
 
     moto → gateway → telemetry → deployment → Lambda, REST APIs, EventBridge, SNS fan-out,
-    SQS pollers, pipes, scheduler, alarm evaluator
+    SQS pollers, pipes, scheduler, alarm evaluator, hot reload of function code
 
 and stops them in reverse. The parts are an explicit list: a part that cannot be built fails
 the start with a traceback, never a half-running cloud.
@@ -29,7 +29,7 @@ from localcloud.core.delivery import Deliveries
 from localcloud.core.faults import Faults
 from localcloud.core.http import RouteTable
 from localcloud.core.ports import InvokeResult, Part
-from localcloud.core.registry import Registry
+from localcloud.core.registry import FunctionSpec, Registry
 from localcloud.core.telemetry import Telemetry
 from localcloud.deploy.deployer import Deployment, deploy_in_subprocess
 from localcloud.deploy.stack_config import load_stack_config
@@ -48,6 +48,7 @@ from localcloud.services.sqs.poller import SqsPollers
 
 from .admin import admin_routes, format_summary
 from .gateway import Gateway
+from .reload import CodeReloader
 
 log = logging.getLogger("localcloud")
 
@@ -62,7 +63,7 @@ class LocalCloud:
                  time_scale: float = 1.0, state_dir: str | None = None,
                  account_concurrency: int = ACCOUNT_LIMIT, max_running: int | None = None,
                  worker_wait: float = 30.0, console: Callable[[str], None] | None = print,
-                 idle_timeout: float = 120.0):
+                 idle_timeout: float = 120.0, reload: bool = True):
         self.project_dir = os.path.abspath(project_dir)
         self.stack = stack
         self.clock = Clock(time_scale)
@@ -110,6 +111,13 @@ class LocalCloud:
         self.alarms = AlarmEvaluator(self)
         self.parts: list[Part] = [self.lambda_, self.rest_apis, self.events, self.sns,
                                   self.sqs_pollers, self.pipes, self.scheduler, self.alarms]
+        # Saved function code reaches the next invocation (`--no-reload` turns it off).
+        self.reloader = CodeReloader(
+            project_dir=self.project_dir, stack=stack, console=console,
+            functions=lambda: list(self.registry.functions.values()),
+            retire=self._new_code) if reload else None
+        if self.reloader:
+            self.parts.append(self.reloader)
         self.routes = RouteTable().extend(
             admin_routes(self, self.scheduler.fire, (self.faults, self.kill_workers)),
             self.rest_apis.routes(),
@@ -141,6 +149,10 @@ class LocalCloud:
                                                state_dir=self.state_dir)
         self.registry = self.deployment.registry
         self.deployment.notes.append(self.lambda_.concurrency_note())
+        self.deployment.notes.append(
+            "hot reload: a saved file of a function or of shared code under the project retires"
+            " that function's workers (next invocation: new code); a program change needs a "
+            "restart" if self.reloader else "hot reload off (--no-reload): restart to run new code")
         for part in self.parts:
             part.start()
         self.ready = True
@@ -208,6 +220,14 @@ class LocalCloud:
                qualifier: str | None = None) -> InvokeResult:
         return self.lambda_.invoke(function, payload, invocation_type=invocation_type,
                                    qualifier=qualifier)
+
+    def _new_code(self, spec: FunctionSpec) -> int:
+        """A function's code changed: retire its workers; provisioned ones are started again."""
+        retired = self.executor.retire(spec.name)
+        if spec.provisioned_concurrency:
+            threading.Thread(target=self.executor.prewarm, daemon=True, name="reload-prewarm",
+                             args=(spec, spec.provisioned_concurrency)).start()
+        return retired
 
     def kill_workers(self, function: str, count: int = 1) -> list[int]:
         """SIGKILL up to `count` worker processes of a function, busy ones first (fault

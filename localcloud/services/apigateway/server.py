@@ -21,13 +21,14 @@ from functools import cache
 from typing import Any
 from urllib.parse import parse_qsl
 
-from localcloud.core.http import GatewayRequest, HttpResponse, Route, RouteTable
+from localcloud.core.http import GatewayRequest, HttpResponse, Route, RouteTable, json_response
 from localcloud.core.ports import Cloud
 
 from .access_log import AccessLogWriter
 from .authorizer import CognitoAuthorizer, local_pools
 from .context import GatewayError, RequestContext, render
 from .definition import ApiDefinition, DefinitionCache, Method, Stage
+from .export import openapi_document
 from .gateway_response import (AUTHORIZER_CONFIGURATION_ERROR, BAD_LAMBDA_RESPONSE,
                                CONFIGURATION_ERROR, INTERNAL_ERROR, MISSING_ROUTE, TIMED_OUT,
                                TOO_LARGE, gateway_response)
@@ -97,7 +98,20 @@ class RestApiServer:
         """Requests to a deployed stage: `/restapis/{id}/{stage}/_user_request_/{path}`."""
         return RouteTable(routes=[Route(
             "apigateway:execute-api", self._handle_gateway_request,
-            path=r"^/restapis/(?P<api_id>[^/]+)/(?P<stage>[^/]+)/_user_request_(?P<path>/.*)?$")])
+            path=r"^/restapis/(?P<api_id>[^/]+)/(?P<stage>[^/]+)/_user_request_(?P<path>/.*)?$"),
+            Route("apigateway:GetExport", self._export, methods=("GET",),
+                  path=r"^/restapis/(?P<api_id>[^/]+)/stages/(?P<stage>[^/]+)/exports/oas30/?$")])
+
+    def _export(self, request: GatewayRequest, params: dict[str, str]) -> HttpResponse:
+        """`GetExport` for `oas30` (moto's answer is a Swagger 2.0 skeleton, see `export`)."""
+        client = self._cloud.aws("apigateway")
+        try:
+            document = openapi_document(client, params["api_id"], params["stage"],
+                                        self._cloud.region)
+        except client.exceptions.NotFoundException as error:
+            return json_response(404, {"message": error.response["Error"]["Message"]},
+                                 [("x-amzn-ErrorType", "NotFoundException")])
+        return json_response(200, document)
 
     def _handle_gateway_request(self, request: GatewayRequest,
                                 params: dict[str, str]) -> HttpResponse:

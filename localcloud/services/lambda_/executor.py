@@ -47,6 +47,7 @@ class Worker:
     def __init__(self, spec: FunctionSpec, env: dict[str, str], on_line: Callable[["Worker", str], None]):
         self.spec = spec
         self.idle_since = time.monotonic()
+        self.code_version = 0  # the pool's code version it was started with
         self.log_stream = env["AWS_LAMBDA_LOG_STREAM_NAME"]
         self.process = subprocess.Popen(
             [sys.executable, "-u", WORKER_SCRIPT], env=env, cwd=spec.code_dir,
@@ -117,6 +118,7 @@ class _Pool:
     throttles: int = 0
     timeouts: int = 0
     run_seconds: float = 0.0  # wall time in workers (cold starts included), for "where time goes"
+    code_version: int = 0  # bumped when the code changes (`retire`): older workers are not reused
 
 
 def lambda_error(message: str, error_type: str, *, status: int = 200, function_error: str | None = "Unhandled") -> InvokeResult:
@@ -231,7 +233,9 @@ class LambdaExecutor:
 
     def _start_worker(self, spec: FunctionSpec, init_type: str = "on-demand") -> Worker:
         stream = (f"{datetime.now(timezone.utc):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}")
+        code_version = self._pool(spec).code_version  # read first: a change while starting wins
         worker = Worker(spec, self.worker_env(spec, stream, init_type), self._on_line)
+        worker.code_version = code_version
         try:
             message = worker.receive(time.monotonic() + INIT_TIMEOUT + spec.timeout_seconds)
         except (TimeoutError, _WorkerGone, ValueError):
@@ -253,7 +257,11 @@ class LambdaExecutor:
                 log.warning("prewarming %s failed: %s", spec.name, failure.error)
                 return
             with pool.lock:
-                pool.idle.append(worker)
+                current = worker.code_version == pool.code_version
+                if current:  # else the code changed while it started (hot reload)
+                    pool.idle.append(worker)
+            if not current:
+                worker.kill()
 
     # -- invocation --------------------------------------------------------------------------
 
@@ -324,7 +332,8 @@ class LambdaExecutor:
         duration = (time.monotonic() - started) * 1000
         with pool.lock:
             pool.run_seconds += duration / 1000
-            if worker is not None and not self.stopped:
+            if (worker is not None and not self.stopped
+                    and worker.code_version == pool.code_version):
                 worker.idle_since = time.monotonic()
                 pool.idle.append(worker)  # the most recently used is reused first
                 worker = None
@@ -411,6 +420,22 @@ class LambdaExecutor:
         for worker in retired:
             worker.kill()
         return len(retired)
+
+    def retire(self, function: str) -> int:
+        """The function's code changed (hot reload): stop its idle workers now and each busy
+        one when its invocation returns, so the next invocation starts on the new code (a cold
+        start). Returns how many workers were retired."""
+        with self.pools_lock:
+            pool = self.pools.get(function)
+        if pool is None:
+            return 0
+        with pool.lock:
+            pool.code_version += 1
+            idle, pool.idle = pool.idle, []
+            busy = len(pool.busy)
+        for worker in idle:
+            worker.kill()
+        return len(idle) + busy
 
     def _retire_idle_workers(self) -> None:
         while not self._reaper_stop.wait(min(10.0, max(self.idle_timeout / 4, 0.05))):
