@@ -19,6 +19,7 @@ BENCHMARKS = {
     "api": "bench.api",
     "auth": "bench.auth",
     "outbox": "bench.outbox",
+    "recovery": "bench.recovery",
     "load": "bench.load",
     "overhead": "bench.overhead",
     "coldstart": "bench.coldstart",
