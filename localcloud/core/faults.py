@@ -171,8 +171,7 @@ def credential_scope(request: GatewayRequest) -> list[str] | None:
 
 def action_of(request: GatewayRequest) -> tuple[str, str] | None:
     """(signing service, action) of an AWS API call: the service from the SigV4 credential
-    scope, the action from X-Amz-Target (JSON protocols), the path (Smithy RPC v2 CBOR:
-    `/service/NAME/operation/ACTION`, CloudWatch) or the `Action` form field (query)."""
+    scope, the action from X-Amz-Target (JSON protocols) or the `Action` form field (query)."""
     scope = credential_scope(request)
     if scope is None:
         return None
@@ -180,8 +179,6 @@ def action_of(request: GatewayRequest) -> tuple[str, str] | None:
     target = request.header("X-Amz-Target", "")
     if target:
         return service, target.rsplit(".", 1)[-1]
-    if request.path.startswith("/service/") and "/operation/" in request.path:  # Smithy RPC v2
-        return service, request.path.rsplit("/", 1)[-1]
     if request.body and b"Action=" in request.body:
         action = (parse_qs(request.body.decode(errors="replace")).get("Action") or [""])[0]
         if action:

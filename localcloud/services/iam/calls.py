@@ -7,9 +7,9 @@ item action of each entry on its table: there is no IAM action of the transactio
 SNS `Publish`/`PublishBatch`, EventBridge `PutEvents` (per bus), Step Functions
 (`stateMachineArn` / `executionArn`), Secrets Manager (`SecretId` resolved to the secret's ARN),
 SES `SendEmail`/`SendRawEmail`/`SendTemplatedEmail` (the `Source` identity, with
-`ses:FromAddress`) and Lambda `Invoke`. Anything else maps to `None`: the caller allows it
-and reports it as not checked (CloudWatch among them: its Smithy RPC v2 CBOR protocol would
-need a CBOR error body, and the platform's functions publish metrics as EMF log lines).
+`ses:FromAddress`), CloudWatch `PutMetricData` (no resource type: `*`, with
+`cloudwatch:namespace`; boto3 speaks its JSON protocol) and Lambda `Invoke`. Anything else maps to `None`:
+the caller allows it and reports it as not checked.
 """
 
 from __future__ import annotations
@@ -149,3 +149,10 @@ class CallMapper:
         address = source.rsplit("<", 1)[-1].rstrip(">").strip()  # "Name <a@b>" -> a@b
         return [Request(f"ses:{api}", self._arn("ses", region, f"identity/{address}"),
                         (("ses:FromAddress", address),))]
+
+    def _cloudwatch(self, api: str, request: GatewayRequest, region: str):
+        if api != "PutMetricData":
+            return None
+        namespace = json.loads(request.body or b"{}").get("Namespace")
+        return [Request("cloudwatch:PutMetricData", "*",
+                        (("cloudwatch:namespace", namespace),) if namespace else ())]

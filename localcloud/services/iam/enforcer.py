@@ -36,8 +36,9 @@ MODES = ("enforce", "report", "off")
 DEFAULT_MODE = "enforce"  # `make up` and the tests
 _KEPT_DENIES = 200
 _IAM_WRITES = ("Put", "Delete", "Attach", "Detach", "CreatePolicyVersion", "SetDefault")
-# Services whose JSON protocol keeps the query API's error code (botocore reads the header).
-_QUERY_COMPATIBLE = {"sqs"}
+# Services whose JSON protocol keeps the query API's error code (botocore reads the header),
+# and its status.
+_QUERY_COMPATIBLE = {"sqs": 400, "monitoring": 403}
 # Query-protocol services: AWS's code and status for an authorization failure.
 _QUERY_DENIED = {"sns": (403, "AuthorizationError"), "ses": (403, "AccessDenied")}
 
@@ -224,7 +225,7 @@ class IamEnforcer:
 
 # IAM prefixes `calls.py` derives resources for (its other actions are reported when seen).
 MAPPED_PREFIXES = {"dynamodb", "sqs", "sns", "events", "states", "secretsmanager", "ses",
-                   "lambda"}
+                   "cloudwatch", "lambda"}
 
 
 def _granted_actions(document: dict) -> Iterator[str]:
@@ -248,10 +249,11 @@ def denied_response(request: GatewayRequest, message: str) -> HttpResponse:
         status, code = _QUERY_DENIED[service]
         return aws_error(request, status, code, message)
     if request.header("X-Amz-Target"):
-        response = aws_error(request, 400, "AccessDeniedException", message)
         if service in _QUERY_COMPATIBLE:
+            response = aws_error(request, _QUERY_COMPATIBLE[service], "AccessDenied", message)
             response.headers.append(("x-amzn-query-error", "AccessDenied;Sender"))
-        return response
+            return response
+        return aws_error(request, 400, "AccessDeniedException", message)
     # REST JSON (Lambda Invoke) and anything else.
     return json_response(403, {"Type": "User", "message": message},
                          headers=[("x-amzn-ErrorType", "AccessDeniedException")])

@@ -87,6 +87,14 @@ def test_start_execution_secret_and_email_resources():
     assert wanted.value("ses:FromAddress") == "orders@example.com"
 
 
+def test_put_metric_data_has_no_resource_and_gives_its_namespace():
+    request = signed("cloudwatch", "put_metric_data", Namespace="OrderPlatform",
+                     MetricData=[{"MetricName": "Orders", "Value": 1}])
+    (wanted,) = CallMapper(ACCOUNT, lambda *_: "").call_of(request).requests
+    assert (wanted.action, wanted.resource) == ("cloudwatch:PutMetricData", "*")
+    assert wanted.value("cloudwatch:namespace") == "OrderPlatform"
+
+
 def test_lambda_invoke_is_on_the_function_and_its_qualifier():
     assert mapped(signed("lambda", "invoke", FunctionName="checkout", Qualifier="live")) == [
         ("lambda:InvokeFunction", ARN % ("lambda", "function:checkout:live"))]
@@ -107,6 +115,10 @@ def test_an_api_without_a_mapping_is_named_but_not_evaluated():
      "AuthorizationError"),
     ("events", "put_events", {"Entries": [{"Source": "s"}]}, 400, "AccessDeniedException"),
     ("lambda", "invoke", {"FunctionName": "f"}, 403, "AccessDeniedException"),
+    ("ses", "send_email", {"Source": "a@example.com", "Destination": {}, "Message": {
+        "Subject": {"Data": "s"}, "Body": {"Text": {"Data": "b"}}}}, 403, "AccessDenied"),
+    ("cloudwatch", "put_metric_data", {"Namespace": "n", "MetricData": [
+        {"MetricName": "m", "Value": 1}]}, 403, "AccessDenied"),
 ])
 def test_the_deny_is_parsed_by_boto3_as_aws_s_error(service, operation, params, status, code):
     """The denied answer, fed back to botocore's own parser for that service's protocol."""
