@@ -8,8 +8,8 @@ SNS `Publish`/`PublishBatch`, EventBridge `PutEvents` (per bus), Step Functions
 (`stateMachineArn` / `executionArn`), Secrets Manager (`SecretId` resolved to the secret's ARN),
 SES `SendEmail`/`SendRawEmail`/`SendTemplatedEmail` (the `Source` identity, with
 `ses:FromAddress`), CloudWatch `PutMetricData` (no resource type: `*`, with
-`cloudwatch:namespace`; boto3 speaks its JSON protocol) and Lambda `Invoke`. Anything else maps to `None`:
-the caller allows it and reports it as not checked.
+`cloudwatch:namespace`; boto3 speaks its JSON protocol) and Lambda `Invoke`. Anything else
+maps to `None`: the caller allows it and reports it as not checked.
 """
 
 from __future__ import annotations
@@ -50,6 +50,10 @@ class CallMapper:
     def __init__(self, account_id: str, secret_arn: Callable[[str, str], str]):
         self.account_id = account_id
         self.secret_arn = secret_arn
+        self.by_prefix = {"dynamodb": self._dynamodb, "sqs": self._sqs, "sns": self._sns,
+                          "events": self._events, "states": self._states,
+                          "secretsmanager": self._secretsmanager, "ses": self._ses,
+                          "cloudwatch": self._cloudwatch}
 
     def call_of(self, request: GatewayRequest) -> Call | None:
         """The call, or None when the request is no signed AWS API call."""
@@ -67,7 +71,7 @@ class CallMapper:
             return None
         service, api = named
         prefix = _IAM_PREFIX.get(service, service)
-        mapper = getattr(self, f"_{prefix}", None)
+        mapper = self.by_prefix.get(prefix)
         try:
             requests = mapper(api, request, region) if mapper else None
         except (ValueError, KeyError, TypeError, AttributeError):  # a malformed call: moto says

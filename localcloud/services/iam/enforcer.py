@@ -213,19 +213,16 @@ class IamEnforcer:
                      "and service principals are not evaluated")
         return lines
 
-    @staticmethod
-    def _mapped(action: str) -> bool:
-        return action.split(":", 1)[0].lower() in MAPPED_PREFIXES
+    def _mapped(self, action: str) -> bool:
+        """Whether `calls.py` derives resources for this action's service (its other APIs are
+        reported when seen)."""
+        prefix = action.split(":", 1)[0].lower()
+        return prefix == "lambda" or prefix in self.mapper.by_prefix
 
     def stats(self) -> dict:
         return {"mode": self.mode, "calls_evaluated": self.evaluated,
                 "denies": list(self.denies),
                 "not_checked": sorted(self.unchecked)}
-
-
-# IAM prefixes `calls.py` derives resources for (its other actions are reported when seen).
-MAPPED_PREFIXES = {"dynamodb", "sqs", "sns", "events", "states", "secretsmanager", "ses",
-                   "cloudwatch", "lambda"}
 
 
 def _granted_actions(document: dict) -> Iterator[str]:

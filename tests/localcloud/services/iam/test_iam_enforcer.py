@@ -13,7 +13,8 @@ from tests.localcloud.services.iam.iam_support import signed
 
 TABLE = "arn:aws:dynamodb:us-east-1:123456789012:table/orders"
 TRUST = {"Version": "2012-10-17", "Statement": [{
-    "Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "lambda.amazonaws.com"}}]}
+    "Effect": "Allow", "Action": "sts:AssumeRole",
+    "Principal": {"Service": "lambda.amazonaws.com"}}]}
 
 
 @pytest.fixture
