@@ -12,6 +12,7 @@ from components.order_api import OrderApi, OrderApiArgs
 from components.order_events import OrderEvents, OrderEventsArgs
 from components.order_queue import OrderQueue, OrderQueueArgs
 from components.order_store import OrderStore, OrderStoreArgs
+from components.order_sweeper import StuckOrderSweeper, StuckOrderSweeperArgs
 from components.order_workflow import OrderWorkflow, OrderWorkflowArgs
 from components.python_function import FunctionDefaults
 from components.rest_api import RestApi, RestApiArgs
@@ -95,15 +96,21 @@ stage = api.publish()
 report = DailyReport("daily-report", DailyReportArgs(
     defaults=defaults, sizing=functions.scheduled, settings=settings.report,
     delivery=settings.events, store=store, key=messaging_key, protection=protection))
+sweeper = StuckOrderSweeper("stuck-order-sweeper", StuckOrderSweeperArgs(
+    defaults=defaults, sizing=functions.scheduled, settings=settings.sweeper,
+    delivery=settings.events, store=store, event_bus=events.bus,
+    state_machine=workflow.state_machine,
+    notify_function=workflow.functions_by_name["notify-customer"], protection=protection))
 
 # Last: alarms and dashboard for every function and dead-letter queue of the components above.
-monitored = [users, workflow, order_queue, events, orders_api, report]
+monitored = [users, workflow, order_queue, events, orders_api, report, sweeper]
 monitoring = Monitoring("monitoring", MonitoringArgs(
     name_prefix=prefix, region=region, account_id=account_id, settings=settings.monitoring,
     key=messaging_key, functions=[fn for c in monitored for fn in c.functions],
     dead_letter_queues=[*order_queue.dead_letter_queues, *events.dead_letter_queues,
-                        *report.dead_letter_queues],
-    api=api, state_machine=workflow.state_machine, queues=[order_queue.queue]))
+                        *report.dead_letter_queues, *sweeper.dead_letter_queues],
+    api=api, state_machine=workflow.state_machine, queues=[order_queue.queue],
+    stuck_orders=sweeper.metric))
 
 pulumi.export("ApiUrl", api.url)
 pulumi.export("UserPoolId", user_pool.pool.id)

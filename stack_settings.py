@@ -133,6 +133,19 @@ class ReportSettings(_Section):
     schedule: Annotated[str, Field(pattern=r"^(cron|rate)\(.+\)$")] = "cron(0 1 * * ? *)"
 
 
+# -- stuck-order sweeper (issue 12) ----------------------------------------------------------
+
+class SweeperSettings(_Section):
+    """sweep-stuck-orders: how often it runs, and how long an unfinished order may go without
+    a status change before it counts as stuck (and is re-driven)."""
+
+    schedule: Annotated[str, Field(pattern=r"^(cron|rate)\(.+\)$")] = "rate(15 minutes)"
+    stuck_after_minutes: Annotated[int, Field(ge=1, le=20160)] = 30
+
+
+# -- end of the stuck-order sweeper ------------------------------------------------------------
+
+
 class MonitoringSettings(_Section):
     alarm_email: Annotated[str | None, Field(pattern=r"^[^\s@]+@[^\s@]+\.[^\s@]+$")] = None
     period_seconds: Literal[60, 300, 900, 3600] = 300
@@ -180,6 +193,7 @@ class StackSettings(_Section):
     workflow: WorkflowSettings = WorkflowSettings()
     notifications: NotificationSettings = NotificationSettings()
     report: ReportSettings = ReportSettings()
+    sweeper: SweeperSettings = SweeperSettings()
     monitoring: MonitoringSettings = MonitoringSettings()
     # Secret config (`pulumi config set --secret`); unset: the program generates a random key.
     payment_provider_key: Annotated[SecretStr | None, Field(min_length=1)] = None

@@ -14,7 +14,8 @@ queue added to any component gets its alarms and dashboard lines with no change 
   (no alarm is delivered) until a person clicks the link in it. Confirm it after the first
   `pulumi up` of each stack.
 - Alarms (see `components/builders/alarms.py`): per function Errors, Duration and Throttles;
-  per dead-letter queue "not empty"; API 5XX and p99 latency; failed workflow executions. Missing
+  per dead-letter queue "not empty"; API 5XX and p99 latency; failed workflow executions; stuck
+  orders (the sweeper's `StuckOrders`, with its own dashboard graph). Missing
   data is not breaching; every alarm notifies the topic when it fires and when it recovers.
 - Dashboard `<prefix>-operations` (see `components/builders/dashboard.py`).
 """
@@ -27,8 +28,9 @@ from typing import Optional, Sequence
 import pulumi
 import pulumi_aws as aws
 
-from components.builders.alarms import (AlarmSpec, alarm_arns, api_alarms,
-                                        dead_letter_alarm, function_alarms, workflow_alarm)
+from components.builders.alarms import (AlarmSpec, EmfMetric, alarm_arns, api_alarms,
+                                        dead_letter_alarm, function_alarms, stuck_orders_alarm,
+                                        workflow_alarm)
 from components.builders.dashboard import DashboardSources, dashboard_body
 from components.messaging import MessagingKey, ServiceSender, encrypted_topic
 from components.python_function import PythonFunction
@@ -49,6 +51,8 @@ class MonitoringArgs:
     state_machine: Optional[aws.sfn.StateMachine] = None
     # Further queues shown on the dashboard's depth graph without an alarm (the order queue).
     queues: Sequence[aws.sqs.Queue] = ()
+    # The sweeper's StuckOrders metric: an alarm when orders stay stuck, and a graph.
+    stuck_orders: Optional[EmfMetric] = None
 
 
 def _unique(items: Sequence) -> list:
@@ -74,6 +78,9 @@ class Monitoring(pulumi.ComponentResource):
             specs += api_alarms(args.api.api.name, args.api.stage.stage_name, s)
         if args.state_machine is not None:
             specs.append(workflow_alarm(args.state_machine))
+        stuck = args.stuck_orders
+        if stuck is not None:
+            specs.append(stuck_orders_alarm(stuck, s))
 
         self.topic = encrypted_topic(f"{name}-alarms", args.key, parent=self, senders=[
             ServiceSender("cloudwatch.amazonaws.com",
@@ -98,6 +105,8 @@ class Monitoring(pulumi.ComponentResource):
                 api_name=args.api.api.name if args.api else None,
                 stage_name=args.api.stage.stage_name if args.api else None,
                 state_machine_arns=[args.state_machine.arn] if args.state_machine else [],
+                stuck_orders_metric=[stuck.namespace, stuck.name, "service", stuck.service]
+                if stuck else None,
                 alarm_arns=[alarm.arn for alarm in self.alarms]))),
             opts=pulumi.ResourceOptions(parent=self))
 

@@ -90,7 +90,8 @@ class OrderWorkflow(pulumi.ComponentResource):
             name=self.state_machine_name,
             role_arn=self.role.arn,
             definition=pulumi.Output.all(**arns).apply(
-                lambda resolved: json.dumps(order_workflow(resolved, args.timeout_seconds))),
+                lambda resolved: json.dumps(order_workflow(
+                    resolved, args.timeout_seconds, args.sizing.timeout))),
             logging_configuration=aws.sfn.StateMachineLoggingConfigurationArgs(
                 log_destination=self.log_group.arn.apply(lambda arn: f"{arn}:*"),
                 # Never the execution data: the state carries the payment token and emails.

@@ -10,6 +10,9 @@ Two evaluation windows are used:
 - *immediate* (1 of 1 periods) for counts where a single occurrence matters: Lambda Throttles
   (as in the reference), a message in a dead-letter queue, a failed workflow execution. A
   2-of-2 window would miss a single failure followed by a quiet period.
+
+The stuck-orders alarm uses the sustained window: one sweep that finds stuck orders re-drives
+them, so it fires only when orders are still found stuck sweep after sweep.
 """
 
 from __future__ import annotations
@@ -120,6 +123,27 @@ def workflow_alarm(state_machine: aws.sfn.StateMachine) -> AlarmSpec:
                  f"{name}: a workflow execution failed (rejected, refunded or errored order)",
                  "AWS/States", "ExecutionsFailed", {"StateMachineArn": state_machine.arn},
                  "Sum", GREATER_OR_EQUAL, 1, IMMEDIATE)
+
+
+@dataclass(frozen=True)
+class EmfMetric:
+    """A metric a function publishes with Powertools (EMF): its namespace, name and the
+    `service` dimension Powertools adds."""
+
+    namespace: str
+    name: str
+    service: str
+
+    @property
+    def dimensions(self) -> dict[str, str]:
+        return {"service": self.service}
+
+
+def stuck_orders_alarm(metric: EmfMetric, s: MonitoringSettings) -> AlarmSpec:
+    """Orders the sweeper found unfinished past the configured age, sweep after sweep."""
+    return _spec("stuck-orders", "Orders stuck short of a final status after re-driving "
+                 "(docs/runbook.md)", metric.namespace, metric.name, metric.dimensions,
+                 "Maximum", GREATER_OR_EQUAL, 1, _sustained(s))
 
 
 def alarm_arns(prefix: str, region: str, account_id: str,

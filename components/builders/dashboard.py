@@ -28,6 +28,8 @@ class DashboardSources:
     api_name: Optional[pulumi.Input[str]] = None
     stage_name: Optional[pulumi.Input[str]] = None
     state_machine_arns: Sequence[pulumi.Input[str]] = ()
+    # [namespace, metric, "service", service] of the sweeper's StuckOrders metric, if any.
+    stuck_orders_metric: Optional[Sequence[str]] = None
     alarm_arns: Sequence[pulumi.Input[str]] = field(default_factory=list)
 
 
@@ -59,6 +61,9 @@ def _metric_widgets(s: DashboardSources) -> list[dict[str, Any]]:
         ["AWS/States", metric, "StateMachineArn", arn]
         for arn in s.state_machine_arns
         for metric in ("ExecutionsStarted", "ExecutionsSucceeded", "ExecutionsFailed")], s))
+    if s.stuck_orders_metric:
+        widgets.append(_graph("Stuck orders per sweep (Maximum)", "Maximum",
+                              [list(s.stuck_orders_metric)], s))
     # A graph without lines is noise: leave it out.
     return [w for w in widgets if w["properties"]["metrics"]]
 

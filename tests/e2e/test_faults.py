@@ -142,3 +142,55 @@ def test_every_event_delivered_three_times_charges_each_order_once(api, aws, out
 
     statuses = assert_invariants(api, aws, outputs, order_ids)
     assert set(statuses.values()) == {"CONFIRMED"}
+
+
+def test_ses_refusing_leaves_orders_confirmed_and_the_sweeper_sends_the_emails_later(
+        api, aws, outputs, endpoint, inject):
+    # SES refuses every email (a new account in the sandbox does) until the fault is cleared.
+    fault = inject(action="ses:SendEmail", effect="error", code="MessageRejected", status=400)
+    order_ids = place_batch(api, aws, outputs)
+
+    statuses = assert_invariants(api, aws, outputs, order_ids)
+    assert set(statuses.values()) == {"CONFIRMED"}
+    assert hits(endpoint, fault["id"]) >= BATCH
+    table = outputs["OrdersTableName"]
+    for order_id in order_ids:
+        stored = aws("dynamodb").get_item(TableName=table, Key={"orderId": {"S": order_id}})["Item"]
+        assert stored["confirmationEmailPending"]["S"] == "PENDING"
+
+    admin(endpoint, "/_localcloud/faults", method="DELETE")
+    # As if the stack's stuckAfterMinutes had passed: the scheduled sweeper (every 10 s here)
+    # now finds them pending and sends their emails out of band.
+    for order_id in order_ids:
+        aws("dynamodb").update_item(TableName=table, Key={"orderId": {"S": order_id}},
+                                    UpdateExpression="SET updatedAt = :then",
+                                    ExpressionAttributeValues={":then": {"S": "2000-01-01T00:00:00+00:00"}})
+
+    def emailed(order_id: str) -> bool:
+        stored = aws("dynamodb").get_item(TableName=table, Key={"orderId": {"S": order_id}},
+                                          ConsistentRead=True)["Item"]
+        return "confirmationEmailPending" not in stored and bool(stored.get("confirmationMessageId"))
+    wait_for(lambda: all(emailed(order_id) for order_id in order_ids), timeout=90,
+             what="the sweeper to send the pending confirmation emails")
+    assert_invariants(api, aws, outputs, order_ids)
+
+
+def test_payment_timing_out_is_retried_and_charges_each_order_once(api, aws, outputs, endpoint, inject):
+    fault = inject(function=f"{FUNCTION_PREFIX}-process-payment", effect="timeout", delay_seconds=2,
+                   count=BATCH)
+    order_ids = place_batch(api, aws, outputs)
+
+    statuses = assert_invariants(api, aws, outputs, order_ids)
+    assert set(statuses.values()) == {"CONFIRMED"}
+    assert hits(endpoint, fault["id"]) == BATCH
+
+
+def test_the_order_queue_consumer_failing_is_redelivered_by_the_queue(api, aws, outputs, endpoint, inject):
+    # Each failed batch goes back to the queue and is received again after its visibility
+    # timeout; maxReceiveCount (3) is not reached.
+    fault = inject(function=f"{FUNCTION_PREFIX}-process-order", effect="error", count=1)
+    order_ids = place_batch(api, aws, outputs)
+
+    statuses = assert_invariants(api, aws, outputs, order_ids)
+    assert set(statuses.values()) == {"CONFIRMED"}
+    assert hits(endpoint, fault["id"]) == 1

@@ -55,6 +55,9 @@ TABLES: dict[str, tuple[str, dict[str, Any]]] = {
                 {"AttributeName": "orderId", "AttributeType": "S"},
                 {"AttributeName": "createdDate", "AttributeType": "S"},
                 {"AttributeName": "createdAt", "AttributeType": "S"},
+                {"AttributeName": "status", "AttributeType": "S"},
+                {"AttributeName": "updatedAt", "AttributeType": "S"},
+                {"AttributeName": "confirmationEmailPending", "AttributeType": "S"},
             ],
             "GlobalSecondaryIndexes": [
                 {
@@ -64,7 +67,13 @@ TABLES: dict[str, tuple[str, dict[str, Any]]] = {
                         {"AttributeName": "createdAt", "KeyType": "RANGE"},
                     ],
                     "Projection": {"ProjectionType": "ALL"},
-                }
+                },
+                *[{"IndexName": name,
+                   "KeySchema": [{"AttributeName": key, "KeyType": "HASH"},
+                                 {"AttributeName": "updatedAt", "KeyType": "RANGE"}],
+                   "Projection": {"ProjectionType": "ALL"}}
+                  for name, key in (("byStatus", "status"),
+                                    ("byConfirmationEmailPending", "confirmationEmailPending"))],
             ],
             # The outbox: the order pipe reads new orders from the stream.
             "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},

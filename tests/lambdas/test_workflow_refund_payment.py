@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from lambdas.shared.dal import payment_provider as payments
+from lambdas.shared.dal import payments_table
+from lambdas.shared.dal.payment_provider import Charge
 from lambdas.shared.dal.payments_table import NothingToRefund
 from lambdas.shared.plumbing import idempotency as orders_idempotency
 from lambdas.workflow import process_payment, refund_payment
@@ -72,3 +76,44 @@ def test_nothing_to_refund_fails_the_step(order_cloud, lambda_context, refunds):
 
     assert refunds == []
     assert order_cloud.order("o-1")["status"] == "PAID"
+
+
+STEP_FAILED = {"Error": "States.TaskFailed", "Cause": "reserve-inventory kept failing"}
+
+
+def test_safety_net_refunds_a_charge_after_a_failed_step(order_cloud, lambda_context, paid_order,
+                                                          refunds):
+    state = {k: v for k, v in paid_order.items() if k != "inventory"}
+
+    result = refund_payment.handler({**state, "error": STEP_FAILED}, lambda_context)
+
+    assert result["refunded"] is True
+    assert len(refunds) == 1
+    stored = order_cloud.order("o-1")
+    assert stored["status"] == "REFUNDED"
+    assert "States.TaskFailed" in stored["history"][-1]["reason"]
+
+
+def test_safety_net_refunds_a_charge_whose_order_never_became_paid(order_cloud, lambda_context,
+                                                                    refunds):
+    """process-payment charged, then failed before moving the order to PAID."""
+    order_cloud.add_order("o-1", status="VALIDATED")
+    payments_table.record_charge("o-1", Decimal("25.50"),
+                                 Charge(approved=True, payment_id="pay_1", reason=None))
+
+    result = refund_payment.handler(workflow_state("o-1", error=STEP_FAILED), lambda_context)
+
+    assert result["refunded"] is True and len(refunds) == 1
+    assert order_cloud.order("o-1")["status"] == "REFUNDED"
+
+
+def test_safety_net_with_nothing_charged_rejects_the_order(order_cloud, lambda_context, refunds):
+    order_cloud.add_order("o-1", status="VALIDATED")
+
+    result = refund_payment.handler(workflow_state("o-1", error=STEP_FAILED), lambda_context)
+
+    assert result == {"refunded": False, "refundId": None}
+    assert refunds == []
+    stored = order_cloud.order("o-1")
+    assert stored["status"] == "REJECTED"
+    assert "not charged" in stored["history"][-1]["reason"]

@@ -23,7 +23,8 @@ PROD_KEEPS = {
     **{(TABLE, t): True for t in ("orders-table", "users-table", "inventory-table",
                                   "payments-table", "idempotency-table", "reports-table")},
     **{(QUEUE, q): True for q in ("order-queue", "order-dlq", "order-events-dlq",
-                                  "fanout-failures", "daily-report-dlq", "outbox-dlq")},
+                                  "fanout-failures", "daily-report-dlq", "outbox-dlq",
+                                  "sweep-stuck-orders-dlq")},
     (USER_POOL, "user-pool"): True,
     # The regional API Gateway setting and the role it points at: kept, not protected.
     **{(t, n): False for t, n in zip(ACCOUNT_SETTING, ("api-account", "api-cloudwatch-role",

@@ -81,6 +81,14 @@ SUPPRESSIONS = (
         and _actions(finding) == {"logs:putresourcepolicy"},
         "Step Functions logging to CloudWatch Logs requires logs:PutResourcePolicy (on '*', "
         "as AWS documents) so the service can write to the state machine's log group."),
+    Suppression(
+        "RESOURCE_MISMATCH",
+        lambda doc, finding: doc.kind == IDENTITY and all(
+            d.get("action") == "states:DescribeExecution" and ":express:" in d.get(
+                "required_format", "") for d in (finding.detail or [])),
+        "states:DescribeExecution takes a Standard execution (`execution:`) or an Express "
+        "one (`express:`); parliament marks both required. The order workflow is Standard, "
+        "so the sweeper is granted its `execution:` ARNs only."),
 )
 
 

@@ -120,8 +120,10 @@ def case(request, graphs, sample_graphs) -> Case:
 
 def test_one_alarm_per_function_metric_dead_letter_queue_api_and_workflow(case):
     g = case.graph
+    # ... and one on the sweeper's StuckOrders metric, where the program has the sweeper.
+    sweepers = [fn for fn in g.of_type(FUNCTION) if fn.name == "sweep-stuck-orders"]
     expected = (3 * len(case.functions) + len(dead_letter_queue_names(g))
-                + 2 * len(g.of_type(REST_API)) + len(g.of_type(STATE_MACHINE)))
+                + 2 * len(g.of_type(REST_API)) + len(g.of_type(STATE_MACHINE)) + len(sweepers))
     assert case.functions and len(case.alarms) == expected
     assert len({a.inputs["name"] for a in case.alarms}) == len(case.alarms)
 
@@ -305,6 +307,9 @@ def test_every_dashboard_dimension_names_a_resource_of_the_graph(case):
         "ApiName": {a.inputs["name"] for a in g.of_type(REST_API)},
         "Stage": {s.inputs["stageName"] for s in g.of_type(STAGE)},
         "StateMachineArn": {m.outputs["arn"] for m in g.of_type(STATE_MACHINE)},
+        # Powertools' dimension on EMF metrics: the function's area.
+        "service": {fn.inputs["environment"]["variables"]["POWERTOOLS_SERVICE_NAME"]
+                    for fn in g.of_type(FUNCTION)},
     }
     seen = set()
     for w in case.metric_widgets:

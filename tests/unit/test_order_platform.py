@@ -43,6 +43,7 @@ def test_every_function_and_dead_letter_queue_is_exposed_to_monitoring():
                         "order-placed-from-stream"],
         "OrderApi": ["create-order", "get-order"],
         "DailyReport": ["daily-report"],
+        "StuckOrderSweeper": ["sweep-stuck-orders"],
     }
     user_functions = {"create-user", "get-user", "update-user", "delete-user"}
     assert {f for names in exposed.values() for f in names} | user_functions == \
@@ -50,7 +51,7 @@ def test_every_function_and_dead_letter_queue_is_exposed_to_monitoring():
     dead_letter_queues = graph.outputs["ComponentDeadLetterQueues"]
     dlq_arns = {graph.named(n, QUEUE).outputs["arn"]
                 for n in ("order-dlq", "order-events-dlq", "fanout-failures",
-                          "daily-report-dlq", "outbox-dlq")}
+                          "daily-report-dlq", "outbox-dlq", "sweep-stuck-orders-dlq")}
     assert {a for arns in dead_letter_queues.values() for a in arns} == dlq_arns
     # Every queue but the order queue itself is a dead-letter queue.
     assert {q.outputs["arn"] for q in graph.of_type(QUEUE) if q.name != "order-queue"} == \

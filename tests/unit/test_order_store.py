@@ -1,4 +1,5 @@
-"""OrderStore: the orders table with its by-date index, and the idempotency table."""
+"""OrderStore: the orders table with its by-date, by-status and awaiting-email indexes, and the
+idempotency table."""
 
 import pytest
 
@@ -7,18 +8,27 @@ from tests.unit.order_graph import STACKS, TABLE, settings
 pytestmark = pytest.mark.parametrize("stack", STACKS)
 
 
-def test_orders_table_is_keyed_by_order_id_with_a_by_date_index(graphs, stack):
+def test_orders_table_is_keyed_by_order_id_with_its_indexes(graphs, stack):
     orders = graphs[stack].named("orders-table", TABLE).inputs
     assert orders["hashKey"] == "orderId"
     assert orders["billingMode"] == "PAY_PER_REQUEST"
-    [index] = orders["globalSecondaryIndexes"]
-    assert index["name"] == "byCreatedDate"
-    assert index["keySchemas"] == [{"attributeName": "createdDate", "keyType": "HASH"},
-                                   {"attributeName": "createdAt", "keyType": "RANGE"}]
-    assert "hashKey" not in index and "rangeKey" not in index  # deprecated on indexes
-    assert index["projectionType"] == "ALL"
+    indexes = {index["name"]: index for index in orders["globalSecondaryIndexes"]}
+    assert {name: index["keySchemas"] for name, index in indexes.items()} == {
+        "byCreatedDate": [{"attributeName": "createdDate", "keyType": "HASH"},
+                          {"attributeName": "createdAt", "keyType": "RANGE"}],
+        # The stuck-order sweeper queries these: never a Scan.
+        "byStatus": [{"attributeName": "status", "keyType": "HASH"},
+                     {"attributeName": "updatedAt", "keyType": "RANGE"}],
+        "byConfirmationEmailPending": [
+            {"attributeName": "confirmationEmailPending", "keyType": "HASH"},
+            {"attributeName": "updatedAt", "keyType": "RANGE"}],
+    }
+    for index in indexes.values():
+        assert "hashKey" not in index and "rangeKey" not in index  # deprecated on indexes
+        assert index["projectionType"] == "ALL"
     assert {(a["name"], a["type"]) for a in orders["attributes"]} == {
-        ("orderId", "S"), ("createdDate", "S"), ("createdAt", "S")}
+        ("orderId", "S"), ("createdDate", "S"), ("createdAt", "S"), ("status", "S"),
+        ("updatedAt", "S"), ("confirmationEmailPending", "S")}
 
 
 def test_idempotency_records_expire_through_the_ttl(graphs, stack):

@@ -5,9 +5,11 @@ import copy
 import pytest
 from statelint.linter import Linter
 
-from components.builders.workflow_definition import (FUNCTIONS, INVENTORY_ERROR,
+from components.builders.workflow_definition import (CONFIRMATION_ERROR, FUNCTIONS,
+                                                      IDEMPOTENCY_IN_PROGRESS, INVENTORY_ERROR,
                                                       LAMBDA_INVOKE, LAMBDA_SERVICE_ERRORS,
-                                                      ORDER_PROCESSING_ERROR, order_workflow)
+                                                      ORDER_PROCESSING_ERROR, REFUND_ERROR,
+                                                      handler_retry_delays, order_workflow)
 
 ARNS = {name: f"arn:aws:lambda:eu-west-1:123456789012:function:test-{name}"
         for name in FUNCTIONS}
@@ -20,12 +22,20 @@ CONTRACT = {
     "Notify Customer": ("notify-customer", "$.notification", {"notified", "messageId"}),
     "Refund Payment": ("refund-payment", "$.refund", {"refunded", "refundId"}),
     "Refund After Error": ("refund-payment", "$.refund", {"refunded", "refundId"}),
+    "Confirm Without Email": ("notify-customer", "$.notification", {"notified", "messageId"}),
+    "Refund Any Charge": ("refund-payment", "$.refund", {"refunded", "refundId"}),
 }
+FUNCTION_TIMEOUT = 30
+# Tasks that run once the customer may have been charged (Process Payment itself may charge
+# and then fail).
+AFTER_THE_CHARGE = ("Process Payment", "Reserve Inventory", "Notify Customer",
+                    "Confirm Without Email", "Refund Payment", "Refund After Error",
+                    "Refund Any Charge")
 
 
 @pytest.fixture
 def definition():
-    return order_workflow(ARNS, timeout_seconds=300)
+    return order_workflow(ARNS, timeout_seconds=300, function_timeout=FUNCTION_TIMEOUT)
 
 
 def successors(state: dict) -> list[str]:
@@ -109,17 +119,90 @@ def test_terminal_states_carry_the_contract_errors(definition):
     assert states["Payment Declined"]["Error"] == ORDER_PROCESSING_ERROR
     assert states["Insufficient Inventory"]["Error"] == INVENTORY_ERROR == "InventoryError"
     assert states["Reservation Failed"]["Error"] == ORDER_PROCESSING_ERROR
+    assert states["Step Failed"]["Error"] == ORDER_PROCESSING_ERROR
+    assert states["Refund Failed"]["Error"] == REFUND_ERROR == "RefundError"
+    assert states["Confirmation Failed"]["Error"] == CONFIRMATION_ERROR == "ConfirmationError"
     fails = [s for s in states.values() if s["Type"] == "Fail"]
-    assert len(fails) == 4 and all(s["Cause"] for s in fails)
+    assert len(fails) == 7 and all(s["Cause"] for s in fails)
 
 
-def test_only_a_failing_reservation_is_caught_and_it_refunds(definition):
-    """The charge happened before the reservation: an error there refunds, then fails."""
+def catch_target(state: dict) -> tuple[str, str]:
+    (catch,) = state["Catch"]
+    assert catch["ErrorEquals"] == ["States.ALL"]
+    return catch["Next"], catch["ResultPath"]
+
+
+def test_every_task_from_the_charge_on_is_caught_and_nothing_before(definition):
     states = definition["States"]
-    caught = {name: s["Catch"] for name, s in states.items() if "Catch" in s}
-    assert caught == {"Reserve Inventory": [
-        {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Refund After Error"}]}
+    caught = {name: catch_target(s) for name, s in states.items() if "Catch" in s}
+    assert caught == {
+        "Process Payment": ("Refund Any Charge", "$.error"),
+        "Reserve Inventory": ("Refund After Error", "$.error"),
+        "Notify Customer": ("Confirm Without Email", "$.notificationError"),
+        "Confirm Without Email": ("Confirmation Failed", "$.error"),
+        "Refund Payment": ("Refund Any Charge", "$.error"),
+        "Refund After Error": ("Refund Any Charge", "$.error"),
+        "Refund Any Charge": ("Refund Failed", "$.error"),
+    }
+    assert set(caught) == set(AFTER_THE_CHARGE)
     assert states["Refund After Error"]["Next"] == "Reservation Failed"
+    assert states["Refund Any Charge"]["Next"] == "Step Failed"
+    assert states["Confirm Without Email"]["Next"] == "Order Confirmed"
+
+
+def error_paths(definition: dict, start: str) -> list[list[str]]:
+    """Every path from `start` when each task may succeed or fail (after its retries) and each
+    Choice may go either way, up to a terminal state."""
+    states, paths, todo = definition["States"], [], [[start]]
+    while todo:
+        path = todo.pop()
+        state = states[path[-1]]
+        if state["Type"] in TERMINAL:
+            paths.append(path)
+            continue
+        todo.extend(path + [nxt] for nxt in successors(state) if nxt not in path)
+    return paths
+
+
+def test_no_path_after_the_charge_fails_without_a_refund(definition):
+    """The safety net: an execution that charged either confirms the order (it stands, even
+    when confirming itself failed: the order is RESERVED and the sweeper re-drives it) or runs
+    refund-payment before it ends failed, or ends in RefundError (the refund itself failed,
+    which the sweeper and the failed-executions alarm report)."""
+    states = definition["States"]
+    for path in error_paths(definition, "Process Payment"):
+        end = states[path[-1]]
+        refunded = any(states[n].get("Parameters", {}).get("FunctionName")
+                       == ARNS["refund-payment"] for n in path)
+        if end["Type"] == "Succeed" or refunded:
+            continue
+        assert path[-1] in ("Payment Declined", "Confirmation Failed"), path
+        if path[-1] == "Confirmation Failed":
+            assert "Reserve Inventory" in path and "Notify Customer" in path
+
+
+@pytest.mark.parametrize("function_timeout", [1, 3, 10, 30, 60, 900])
+def test_handler_retries_outlast_the_function_timeout(function_timeout):
+    """An attempt still running holds the order's idempotency lock for up to the function
+    timeout: the retries must wait longer than that before the last one."""
+    task = order_workflow(ARNS, 300, function_timeout)["States"]["Process Payment"]
+    service, in_progress, handler = task["Retry"]
+    assert in_progress["ErrorEquals"] == [IDEMPOTENCY_IN_PROGRESS] == [
+        "IdempotencyAlreadyInProgressError"]
+    # The guaranteed wait: no jitter, longer than the lock can live.
+    assert in_progress["JitterStrategy"] == "NONE"
+    assert in_progress["IntervalSeconds"] > function_timeout
+    assert in_progress["MaxAttempts"] >= 1
+    # Any handler error: exponential backoff with full jitter, capped at the timeout, whose
+    # nominal waits add up to more than one timeout.
+    assert handler["ErrorEquals"] == ["States.TaskFailed"]
+    assert handler["JitterStrategy"] == "FULL"
+    assert handler["MaxDelaySeconds"] == function_timeout
+    delays = [min(handler["IntervalSeconds"] * handler["BackoffRate"] ** i,
+                  handler["MaxDelaySeconds"]) for i in range(handler["MaxAttempts"])]
+    assert delays == handler_retry_delays(function_timeout)
+    assert sum(delays) > function_timeout
+    assert sum(delays[:-1]) <= function_timeout  # no more attempts than that takes
 
 
 def test_choices_read_the_kept_results(definition):
@@ -142,13 +225,15 @@ def test_every_task_invokes_its_function_keeps_its_result_and_retries(definition
     assert task["Parameters"] == {"FunctionName": ARNS[function_name], "Payload.$": "$"}
     assert task["ResultSelector"] == {f"{f}.$": f"$.Payload.{f}" for f in fields}
     assert task["ResultPath"] == result_path
-    service, handler = task["Retry"]
+    service, in_progress, handler = task["Retry"]
     assert set(service["ErrorEquals"]) == set(LAMBDA_SERVICE_ERRORS) == {
         "Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException",
         "Lambda.TooManyRequestsException"}
     assert (service["IntervalSeconds"], service["MaxAttempts"], service["BackoffRate"]) == (2, 3, 2)
-    # Handler errors: a short retry after the service errors (TaskFailed must come last).
-    assert handler["ErrorEquals"] == ["States.TaskFailed"] and handler["MaxAttempts"] == 2
+    # The idempotency lock, then any handler error (TaskFailed matches the rest: last).
+    assert in_progress["ErrorEquals"] == [IDEMPOTENCY_IN_PROGRESS]
+    assert handler["ErrorEquals"] == ["States.TaskFailed"]
+    assert handler["MaxAttempts"] == len(handler_retry_delays(FUNCTION_TIMEOUT)) == 5
 
 
 def test_all_tasks_are_in_the_contract(definition):
@@ -157,9 +242,9 @@ def test_all_tasks_are_in_the_contract(definition):
 
 
 def test_timeout_comes_from_the_argument():
-    assert order_workflow(ARNS, timeout_seconds=42)["TimeoutSeconds"] == 42
+    assert order_workflow(ARNS, timeout_seconds=42, function_timeout=3)["TimeoutSeconds"] == 42
 
 
 def test_a_missing_function_arn_is_refused():
     with pytest.raises(ValueError, match="refund-payment"):
-        order_workflow({k: v for k, v in ARNS.items() if k != "refund-payment"}, 300)
+        order_workflow({k: v for k, v in ARNS.items() if k != "refund-payment"}, 300, 30)

@@ -23,3 +23,26 @@ def start_execution(state: WorkflowState) -> bool:
             raise
         return False
     return True
+
+
+def execution_status(order_id: str) -> str | None:
+    """The status of the order's execution (RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED,
+    PENDING_REDRIVE), or None if it was never started."""
+    arn = _execution_arn(order_id)
+    try:
+        return client("stepfunctions").describe_execution(executionArn=arn)["status"]
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ExecutionDoesNotExist":
+            raise
+        return None
+
+
+def redrive_execution(order_id: str) -> None:
+    """Run the order's closed, unsuccessful execution again from the state that failed (AWS
+    allows this within 14 days; a Standard execution's name cannot be started twice)."""
+    client("stepfunctions").redrive_execution(executionArn=_execution_arn(order_id))
+
+
+def _execution_arn(order_id: str) -> str:
+    machine = WorkflowEnv.load().STATE_MACHINE_ARN
+    return machine.replace(":stateMachine:", ":execution:", 1) + f":{order_id}"

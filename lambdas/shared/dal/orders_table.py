@@ -18,6 +18,13 @@ from lambdas.shared.plumbing.settings import OrdersEnv
 from lambdas.shared.schemas.orders import OrderStatus
 
 BY_CREATED_DATE_INDEX = "byCreatedDate"
+# Orders by status and last change: how the sweeper finds orders that stopped moving.
+BY_STATUS_INDEX = "byStatus"
+# Sparse: only confirmed orders whose confirmation email is still to be sent are in it.
+AWAITING_EMAIL_INDEX = "byConfirmationEmailPending"
+EMAIL_PENDING_ATTRIBUTE = "confirmationEmailPending"
+EMAIL_PENDING = "PENDING"
+MESSAGE_ID_ATTRIBUTE = "confirmationMessageId"
 
 
 class OrderNotFound(LookupError):
@@ -121,13 +128,43 @@ def status_write(
 
 def orders_created_on(day: str) -> Iterator[dict[str, Any]]:
     """Every order created on `day` (YYYY-MM-DD), through the `byCreatedDate` index, all pages."""
-    orders = table(_table_name())
-    from boto3.dynamodb.conditions import Key  # boto3 is loaded with the table
+    return _query_all(BY_CREATED_DATE_INDEX, _key("createdDate").eq(day))
 
-    query = {
-        "IndexName": BY_CREATED_DATE_INDEX,
-        "KeyConditionExpression": Key("createdDate").eq(day),
-    }
+
+def orders_in_status(status: OrderStatus, changed_before: str) -> Iterator[dict[str, Any]]:
+    """Orders in `status` whose last change (`updatedAt`) is before `changed_before` (ISO
+    time), through the `byStatus` index, all pages."""
+    return _query_all(BY_STATUS_INDEX,
+                      _key("status").eq(status.value) & _key("updatedAt").lt(changed_before))
+
+
+def orders_awaiting_email(changed_before: str) -> Iterator[dict[str, Any]]:
+    """Confirmed orders whose confirmation email was not sent, last changed before
+    `changed_before`, through the sparse `byConfirmationEmailPending` index."""
+    return _query_all(AWAITING_EMAIL_INDEX, _key(EMAIL_PENDING_ATTRIBUTE).eq(EMAIL_PENDING)
+                      & _key("updatedAt").lt(changed_before))
+
+
+def record_confirmation_email(order_id: str, message_id: str) -> None:
+    """The confirmation email of a confirmed order was sent after all: keep its message id and
+    take the order out of the awaiting-email index."""
+    table(_table_name()).update_item(
+        Key={"orderId": order_id},
+        UpdateExpression=f"SET {MESSAGE_ID_ATTRIBUTE} = :id REMOVE {EMAIL_PENDING_ATTRIBUTE}",
+        ConditionExpression="attribute_exists(orderId)",
+        ExpressionAttributeValues={":id": message_id})
+
+
+def _key(name: str) -> Any:
+    """A key condition on `name` (boto3 is loaded with the table, not at import)."""
+    from boto3.dynamodb.conditions import Key
+
+    return Key(name)
+
+
+def _query_all(index: str, condition: Any) -> Iterator[dict[str, Any]]:
+    query: dict[str, Any] = {"IndexName": index, "KeyConditionExpression": condition}
+    orders = table(_table_name())
     while True:
         page = orders.query(**query)
         yield from page.get("Items", [])

@@ -24,7 +24,8 @@ ALLOWED_PREVIOUS: dict[OrderStatus, frozenset[OrderStatus]] = {
     OrderStatus.RESERVED: frozenset({OrderStatus.PAID}),
     OrderStatus.CONFIRMED: frozenset({OrderStatus.RESERVED}),
     OrderStatus.REJECTED: frozenset({OrderStatus.PLACED, OrderStatus.PROCESSING, OrderStatus.VALIDATED}),
-    OrderStatus.REFUNDED: frozenset({OrderStatus.PAID}),
+    # Also from VALIDATED: a payment step that charged, then failed before the order was PAID.
+    OrderStatus.REFUNDED: frozenset({OrderStatus.VALIDATED, OrderStatus.PAID}),
 }
 
 

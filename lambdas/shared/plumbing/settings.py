@@ -125,3 +125,13 @@ class OrderLimitsEnv(EnvModel):
     the stack setting `api.maxOrderAmount`)."""
 
     MAX_ORDER_AMOUNT: Annotated[Decimal, Field(gt=0, allow_inf_nan=False)]
+
+
+class SweeperEnv(EnvModel):
+    """sweep-stuck-orders: how old an unfinished order must be to count as stuck, the order bus
+    it publishes `Order Placed` on again, and the function that sends a confirmation email again
+    (notify-customer)."""
+
+    STUCK_AFTER_MINUTES: Annotated[int, Field(ge=1)]
+    EVENT_BUS_NAME: Setting
+    NOTIFY_FUNCTION_NAME: Setting

@@ -9,7 +9,7 @@ import pulumi
 
 program = runpy.run_path(str(Path(__file__).resolve().parents[3] / "__main__.py"))
 components = [program[name] for name in ("workflow", "order_queue", "events", "orders_api",
-                                         "report")]
+                                         "report", "sweeper")]
 pulumi.export("ComponentFunctions", {
     type(c).__name__: [fn.logical_name for fn in c.functions] for c in components})
 pulumi.export("ComponentDeadLetterQueues", {
