@@ -21,6 +21,7 @@ import urllib.error
 import urllib.request
 from typing import Any
 
+from .services.iam.enforcer import DEFAULT_MODE as DEFAULT_IAM_MODE, MODES
 from .services.lambda_.concurrency import ACCOUNT_LIMIT
 
 
@@ -45,6 +46,9 @@ def _parser() -> argparse.ArgumentParser:
                     help="seconds an invocation waits for a worker before failing (500)")
     up.add_argument("--idle-timeout", type=float, default=120.0,
                     help="seconds after which an idle Lambda worker is retired")
+    up.add_argument("--iam", choices=MODES, default=DEFAULT_IAM_MODE,
+                    help="evaluate the functions' calls against their roles' identity policies: "
+                         "enforce (deny as AWS), report (allow, log the denies), off")
     up.add_argument("--quiet", action="store_true", help="do not echo function logs")
     up.add_argument("--no-reload", dest="reload", action="store_false",
                     help="do not watch function code (saved files need a restart)")
@@ -242,7 +246,7 @@ def up(args: argparse.Namespace) -> int:
                        time_scale=args.time_scale, state_dir=args.state_dir,
                        account_concurrency=args.account_concurrency,
                        max_running=args.max_running, worker_wait=args.worker_wait,
-                       idle_timeout=args.idle_timeout, reload=args.reload,
+                       idle_timeout=args.idle_timeout, reload=args.reload, iam=args.iam,
                        console=None if args.quiet else _console)
     try:
         cloud.start()

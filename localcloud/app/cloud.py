@@ -39,6 +39,7 @@ from localcloud.services.cloudwatch.alarms import AlarmEvaluator
 from localcloud.services.dynamodbstreams.reader import StreamReader
 from localcloud.services.events.router import EventsRouter, matches
 from localcloud.services.events.scheduler import Scheduler
+from localcloud.services.iam.enforcer import DEFAULT_MODE as DEFAULT_IAM_MODE, IamEnforcer
 from localcloud.services.lambda_.concurrency import ACCOUNT_LIMIT
 from localcloud.services.lambda_.executor import LambdaExecutor
 from localcloud.services.lambda_.service import LambdaService
@@ -47,7 +48,7 @@ from localcloud.services.sns.fanout import SnsFanout
 from localcloud.services.sqs.poller import SqsPollers
 
 from .admin import admin_routes, format_summary
-from .gateway import Gateway
+from .gateway import Gateway, chained
 from .reload import CodeReloader
 
 log = logging.getLogger("localcloud")
@@ -63,7 +64,8 @@ class LocalCloud:
                  time_scale: float = 1.0, state_dir: str | None = None,
                  account_concurrency: int = ACCOUNT_LIMIT, max_running: int | None = None,
                  worker_wait: float = 30.0, console: Callable[[str], None] | None = print,
-                 idle_timeout: float = 120.0, reload: bool = True):
+                 idle_timeout: float = 120.0, reload: bool = True,
+                 iam: str = DEFAULT_IAM_MODE):
         self.project_dir = os.path.abspath(project_dir)
         self.stack = stack
         self.clock = Clock(time_scale)
@@ -91,6 +93,8 @@ class LocalCloud:
         self.moto = MotoServer(gateway_port=self.port)
         # Injected faults: functions (Lambda) and service actions (the gateway).
         self.faults = Faults()
+        # Each function's calls are evaluated against its role's identity policies.
+        self.iam = IamEnforcer(iam, account_id=self.account_id, aws=self.aws)
         self.telemetry = Telemetry(self.aws)
         self.deliveries = Deliveries(self)
         # -- the services, in the order they start --
@@ -99,7 +103,8 @@ class LocalCloud:
             endpoint_url=self.endpoint_url, clock=self.clock, telemetry=self.telemetry,
             deliveries=self.deliveries, account_concurrency=account_concurrency,
             max_running=max_running, worker_wait=worker_wait,
-            idle_timeout=idle_timeout, console=console, faults=self.faults)
+            idle_timeout=idle_timeout, console=console, faults=self.faults,
+            credentials=lambda spec: self.iam.credentials(spec.role_arn, spec.name))
         self.rest_apis = RestApiServer(self)
         self.events = EventsRouter(self)
         self.sns = SnsFanout(self)
@@ -139,7 +144,8 @@ class LocalCloud:
         self.moto.log_path = os.path.join(self.state_dir, "moto.log")
         # Bind first (moto must be told the gateway's port), then start moto, then serve.
         self.gateway = Gateway(self.routes, host=self.host, port=self.port,
-                               upstream_port=self.moto.port, intercept=self.faults.intercept)
+                               upstream_port=self.moto.port,
+                               intercept=chained(self.iam.intercept, self.faults.intercept))
         self.moto.start()
         self.gateway.start()
         self.moto.wait_ready()
@@ -153,6 +159,9 @@ class LocalCloud:
             "hot reload: a saved file of a function or of shared code under the project retires"
             " that function's workers (next invocation: new code); a program change needs a "
             "restart" if self.reloader else "hot reload off (--no-reload): restart to run new code")
+        roles = [spec.role_arn for spec in self.registry.functions.values()]
+        self.iam.prepare(roles)
+        self.deployment.notes.extend(self.iam.notes([arn.rsplit("/", 1)[-1] for arn in roles]))
         for part in self.parts:
             part.start()
         self.ready = True
@@ -268,6 +277,7 @@ class LocalCloud:
             "async_pending": self.lambda_.async_invoker.pending(),
             "pipes": self.pipes.stats(),
             "faults": [fault.to_json() for fault in self.faults.list()],
+            "iam": self.iam.stats(),
             "pids": {"local_cloud": os.getpid(), "moto": self.moto.pid,
                      "workers": self.executor.worker_pids()},
         }

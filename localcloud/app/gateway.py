@@ -4,7 +4,8 @@ The gateway is given one route table composed from every service's own (Lambda I
 EventBridge PutEvents, REST API stages, the admin endpoints) and knows no service by name: a
 request no route claims goes to moto verbatim, over keep-alive connections (one per gateway
 thread), and the table's after-forward watchers (SNS → Lambda) see what moto accepted. An
-optional `intercept` hook (fault injection) sees every request first and may answer it.
+optional `intercept` hook (IAM enforcement, fault injection) sees every request first and may
+answer it.
 """
 
 from __future__ import annotations
@@ -30,6 +31,18 @@ _HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "te", "trailer"
 
 # A request -> a response that replaces the call, or None to go on (fault injection).
 Intercept = Callable[[GatewayRequest], "HttpResponse | None"]
+
+
+def chained(*intercepts: Intercept) -> Intercept:
+    """One hook of several: the first answer wins (IAM before fault injection, as AWS
+    authorizes a call before it runs)."""
+    def intercept(request: GatewayRequest) -> HttpResponse | None:
+        for hook in intercepts:
+            answer = hook(request)
+            if answer is not None:
+                return answer
+        return None
+    return intercept
 
 
 class _Server(ThreadingHTTPServer):

@@ -159,14 +159,21 @@ class Faults:
         return aws_error(request, status, code, f"{fault.message} ({fault.id})")
 
 
-def action_of(request: GatewayRequest) -> tuple[str, str] | None:
-    """(signing service, action) of an AWS API call: the service from the SigV4 credential
-    scope, the action from X-Amz-Target (JSON protocols) or the `Action` form field (query)."""
-    authorization = request.header("Authorization", "")
+def credential_scope(request: GatewayRequest) -> list[str] | None:
+    """The SigV4 credential of a signed call: [access key, date, region, service,
+    "aws4_request"], or None for an unsigned request."""
+    authorization = request.header("Authorization", "") or ""
     if "Credential=" not in authorization:
         return None
     scope = authorization.split("Credential=", 1)[1].split(",", 1)[0].split("/")
-    if len(scope) < 5:
+    return scope if len(scope) >= 5 else None
+
+
+def action_of(request: GatewayRequest) -> tuple[str, str] | None:
+    """(signing service, action) of an AWS API call: the service from the SigV4 credential
+    scope, the action from X-Amz-Target (JSON protocols) or the `Action` form field (query)."""
+    scope = credential_scope(request)
+    if scope is None:
         return None
     service = scope[3]
     target = request.header("X-Amz-Target", "")

@@ -90,3 +90,14 @@ def fire_schedule(local_cloud):
         assert result.returncode == 0, result.stderr
         return json.loads(result.stdout)
     return fire
+
+
+@pytest.fixture(scope="session", autouse=True)
+def grants_are_enough(local_cloud):
+    """IAM is enforced for the whole suite, and no scenario's call was denied: a deny a handler
+    caught (and retried, or turned into a 5xx a test tolerates) would otherwise go unnoticed."""
+    yield
+    iam = local_cloud.iam.stats()
+    assert iam["mode"] == "enforce"
+    assert iam["calls_evaluated"] > 0
+    assert iam["denies"] == [], json.dumps(iam["denies"], indent=2)

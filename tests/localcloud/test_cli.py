@@ -1,4 +1,4 @@
-"""The CLI commands (`fire`, `status`, `token`) against the session's local cloud, as a user runs them."""
+"""The CLI commands (`fire`, `status`, `token`, `up --iam`) against the session's local cloud, as a user runs them."""
 
 from __future__ import annotations
 
@@ -32,6 +32,21 @@ def test_status_reads_the_endpoint_from_aws_endpoint_url(endpoint):
     done = _cli("status", "--port", str(_unused_port()), env={"AWS_ENDPOINT_URL": endpoint})
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["endpoint"] == endpoint
+
+
+def test_status_lists_the_iam_mode_and_the_denies_seen(endpoint):
+    done = _cli("status", "--endpoint-url", endpoint)
+    assert done.returncode == 0, done.stderr
+    iam = json.loads(done.stdout)["iam"]
+    assert iam["mode"] == "enforce"
+    assert isinstance(iam["denies"], list) and isinstance(iam["not_checked"], list)
+
+
+def test_an_unknown_iam_mode_is_refused_before_anything_starts():
+    done = _cli("up", "--iam", "strict")
+    assert done.returncode == 2
+    assert "argument --iam: invalid choice: 'strict' (choose from 'enforce', 'report', 'off')" \
+        in done.stderr
 
 
 def test_endpoint_url_option_wins_over_the_environment(endpoint):

@@ -161,7 +161,11 @@ class LambdaExecutor:
                  account_concurrency: int = ACCOUNT_LIMIT,
                  reserved_total: Callable[[], int] = lambda: 0,
                  max_running: int | None = None, worker_wait: float = 30.0,
-                 console: Callable[[str], None] | None = print, idle_timeout: float = 120.0):
+                 console: Callable[[str], None] | None = print, idle_timeout: float = 120.0,
+                 credentials: Callable[[FunctionSpec], dict[str, str]] | None = None):
+        # Each worker's AWS_ACCESS_KEY_ID / _SECRET_ACCESS_KEY / _SESSION_TOKEN: by default a
+        # fixed key; with IAM on, a new session of the function's role (called per worker).
+        self.credentials = credentials or (lambda spec: {})
         # Like Lambda, an execution environment idle for a while is retired (its memory is
         # given back); the next invocation past the warm ones is a cold start again.
         self.idle_timeout = idle_timeout
@@ -207,6 +211,7 @@ class LambdaExecutor:
             "AWS_SESSION_TOKEN": "test",
             "AWS_ENDPOINT_URL": self.endpoint_url,
         })
+        env.update(self.credentials(spec))
         if spec.log_format == "JSON":
             env["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
             if spec.log_level:

@@ -34,7 +34,8 @@ class LambdaService:
                  endpoint_url: str, clock: Clock, telemetry: Telemetry, deliveries: Deliveries,
                  account_concurrency: int = ACCOUNT_LIMIT, max_running: int | None = None,
                  worker_wait: float = 30.0, idle_timeout: float = 120.0,
-                 console: Callable[[str], None] | None = print, faults: Faults | None = None):
+                 console: Callable[[str], None] | None = print, faults: Faults | None = None,
+                 credentials: Callable[[FunctionSpec], dict[str, str]] | None = None):
         self.registry = registry
         self.faults = faults or Faults()
         self.region = region
@@ -44,7 +45,8 @@ class LambdaService:
                                        account_concurrency=account_concurrency,
                                        reserved_total=self._reserved_total,
                                        max_running=max_running, worker_wait=worker_wait,
-                                       console=console, idle_timeout=idle_timeout)
+                                       console=console, idle_timeout=idle_timeout,
+                                       credentials=credentials)
         self.async_invoker = AsyncInvoker(registry=registry, run=self._run_sync, clock=clock,
                                           telemetry=telemetry, deliveries=deliveries)
 

@@ -1,0 +1,256 @@
+"""IAM enforcement of the functions' calls: identities issued as Lambda does, identity policies
+evaluated in the gateway, denies answered as AWS answers them.
+
+Each Lambda worker gets its own session of its function's execution role (STS AssumeRole in
+moto, session name = the function's name, as Lambda does); the gateway's `intercept` hook
+looks up the session of every signed call, derives its action(s) and resource(s)
+(`calls.py`) and evaluates them against the role's inline and attached customer-managed
+policies (`policy.py`). Calls signed with any other key (the local cloud itself, the tests,
+the AWS CLI) are not checked. Modes: `enforce` answers a deny with AWS's error, `report`
+lets the call through and logs the statement that is missing, `off` checks nothing.
+
+Not evaluated (said in the start-up summary): resource policies, service principals, AWS-managed
+policies (moto does not load them), and actions `calls.py` cannot map (allowed, listed once).
+Policies are read from moto once per role and read again after an IAM write through the gateway.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections import deque
+from typing import Any, Callable, Iterator
+from urllib.parse import unquote
+
+from localcloud.core.faults import action_of, aws_error, credential_scope
+from localcloud.core.http import GatewayRequest, HttpResponse, json_response
+
+from .calls import Call, CallMapper
+from .policy import Decision, Request, evaluate, unsupported_operators
+
+log = logging.getLogger("localcloud.iam")
+
+MODES = ("enforce", "report", "off")
+DEFAULT_MODE = "enforce"  # `make up` and the tests
+_KEPT_DENIES = 200
+_IAM_WRITES = ("Put", "Delete", "Attach", "Detach", "CreatePolicyVersion", "SetDefault")
+# Services whose JSON protocol keeps the query API's error code (botocore reads the header),
+# and its status.
+_QUERY_COMPATIBLE = {"sqs": 400, "monitoring": 403}
+# Query-protocol services: AWS's code and status for an authorization failure.
+_QUERY_DENIED = {"sns": (403, "AuthorizationError"), "ses": (403, "AccessDenied")}
+
+
+class Session:
+    """One worker's credentials of its function's role."""
+
+    def __init__(self, role_name: str, principal: str):
+        self.role_name = role_name
+        self.principal = principal  # arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION
+
+
+class IamEnforcer:
+    def __init__(self, mode: str, *, account_id: str, aws: Callable[[str], Any]):
+        if mode not in MODES:
+            raise ValueError(f"iam mode: {mode!r} is not one of {', '.join(MODES)}")
+        self.mode = mode
+        self.aws = aws  # service -> a boto3 client straight to moto (never through the gateway)
+        self.mapper = CallMapper(account_id, self._secret_arn)
+        self._sessions: dict[str, Session] = {}
+        self._policies: dict[str, list[dict]] = {}
+        self._aws_managed: set[str] = set()  # attached AWS-managed policies, not evaluated
+        self._secrets: dict[tuple[str, str], str] = {}
+        self._lock = threading.Lock()
+        self.denies: deque[dict] = deque(maxlen=_KEPT_DENIES)
+        self.unchecked: set[str] = set()  # actions seen that calls.py cannot map
+        self.evaluated = 0  # calls evaluated
+
+    # -- identities -------------------------------------------------------------------------
+
+    def prepare(self, role_arns: list[str]) -> None:
+        """One AssumeRole before the first cold start: building the STS client and moto's
+        first AssumeRole take ~0.5 s, which the first workers (often several at once) would
+        otherwise each wait for."""
+        if self.mode != "off" and role_arns:
+            self.aws("sts").assume_role(RoleArn=role_arns[0], RoleSessionName="localcloud-warm-up")
+
+    def credentials(self, role_arn: str, session_name: str) -> dict[str, str]:
+        """The AWS_* variables of a new session of `role_arn` (one per worker); none when IAM
+        is off (the worker keeps the executor's fixed key)."""
+        if self.mode == "off":
+            return {}
+        issued = self.aws("sts").assume_role(RoleArn=role_arn,
+                                             RoleSessionName=session_name[:64])
+        keys = issued["Credentials"]
+        with self._lock:
+            self._sessions[keys["AccessKeyId"]] = Session(role_arn.rsplit("/", 1)[-1],
+                                                          issued["AssumedRoleUser"]["Arn"])
+        return {"AWS_ACCESS_KEY_ID": keys["AccessKeyId"],
+                "AWS_SECRET_ACCESS_KEY": keys["SecretAccessKey"],
+                "AWS_SESSION_TOKEN": keys["SessionToken"]}
+
+    # -- the gateway hook -------------------------------------------------------------------
+
+    def intercept(self, request: GatewayRequest) -> HttpResponse | None:
+        if self.mode == "off":
+            return None
+        scope = credential_scope(request)
+        session = self._sessions.get(scope[0]) if scope else None
+        if session is None:
+            self._note_iam_write(request)
+            return None
+        call = self.mapper.call_of(request)
+        if call is None:
+            return None
+        if call.requests is None:
+            self._note_unchecked(call.action)
+            return None
+        documents = self.policies(session.role_name)
+        self.evaluated += 1  # a plain counter: an approximate figure under threads is enough
+        for wanted in call.requests:
+            decision = evaluate(documents, wanted)
+            if decision is not Decision.ALLOW:
+                return self._deny(request, session, call, wanted, decision)
+        return None
+
+    def _deny(self, request: GatewayRequest, session: Session, call: Call, wanted: Request,
+              decision: Decision) -> HttpResponse | None:
+        reason = ("with an explicit deny in an identity-based policy"
+                  if decision is Decision.EXPLICIT_DENY else
+                  f"because no identity-based policy allows the {wanted.action} action")
+        message = (f"User: {session.principal} is not authorized to perform: {wanted.action} "
+                   f"on resource: {wanted.resource} {reason}")
+        missing = {"Effect": "Allow", "Action": wanted.action, "Resource": wanted.resource}
+        self.denies.append({"time": time.time(), "mode": self.mode, "api": call.action,
+                            "principal": session.principal, "role": session.role_name,
+                            "action": wanted.action, "resource": wanted.resource,
+                            "decision": decision.value, "message": message,
+                            **({"missing_statement": missing}
+                               if decision is Decision.IMPLICIT_DENY else {})})
+        if self.mode == "report":
+            log.warning("IAM would deny (report mode, allowed): %s; missing in role %s: %s",
+                        message, session.role_name, json.dumps(missing))
+            return None
+        log.info("IAM denied: %s", message)
+        return denied_response(request, message)
+
+    # -- policies ---------------------------------------------------------------------------
+
+    def policies(self, role_name: str) -> list[dict]:
+        """The role's inline and attached customer-managed policy documents (cached)."""
+        documents = self._policies.get(role_name)
+        if documents is None:
+            documents = self._read_policies(role_name)
+            with self._lock:
+                self._policies[role_name] = documents
+        return documents
+
+    def _read_policies(self, role_name: str) -> list[dict]:
+        iam = self.aws("iam")
+        documents = []
+        for name in iam.list_role_policies(RoleName=role_name)["PolicyNames"]:
+            documents.append(_document(iam.get_role_policy(RoleName=role_name,
+                                                           PolicyName=name)["PolicyDocument"]))
+        for attached in iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"]:
+            arn = attached["PolicyArn"]
+            if arn.startswith("arn:aws:iam::aws:policy/"):
+                with self._lock:
+                    self._aws_managed.add(arn)
+                continue
+            version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+            documents.append(_document(iam.get_policy_version(
+                PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]))
+        return documents
+
+    def _note_iam_write(self, request: GatewayRequest) -> None:
+        named = action_of(request)
+        if named and named[0] == "iam" and named[1].startswith(_IAM_WRITES):
+            with self._lock:
+                self._policies.clear()
+
+    def _note_unchecked(self, action: str) -> None:
+        if action not in self.unchecked:
+            with self._lock:
+                self.unchecked.add(action)
+            log.warning("IAM: %s is not checked by the local cloud (allowed)", action)
+
+    def _secret_arn(self, secret: str, region: str) -> str:
+        if secret.startswith("arn:"):
+            return secret
+        key = (secret, region)
+        if key not in self._secrets:
+            self._secrets[key] = self.aws("secretsmanager").describe_secret(
+                SecretId=secret)["ARN"]
+        return self._secrets[key]
+
+    # -- what the summary and status say ----------------------------------------------------
+
+    def notes(self, role_names: list[str]) -> list[str]:
+        """Start-up summary lines: the mode and what is not evaluated."""
+        if self.mode == "off":
+            return ["IAM: not enforced (--iam off): every call is allowed, as no AWS account "
+                    "would"]
+        lines = [f"IAM ({self.mode}): each function calls with its own role's session; its "
+                 f"identity policies are evaluated on every call"
+                 + (" (a deny is only logged: the call goes on)" if self.mode == "report"
+                    else "")]
+        documents = [d for role in sorted(set(role_names)) for d in self.policies(role)]
+        granted = sorted({action for document in documents
+                          for action in _granted_actions(document)})
+        unmapped = [action for action in granted if not self._mapped(action)]
+        if unmapped:
+            lines.append("IAM not checked for (allowed, not evaluated): " + ", ".join(unmapped))
+        lines.append("IAM: AWS-managed policies (arn:aws:iam::aws:policy/...) are not evaluated"
+                     " (moto does not load them): a call only they would allow is denied"
+                     + (": " + ", ".join(sorted(self._aws_managed)) if self._aws_managed else ""))
+        operators = sorted(unsupported_operators(documents))
+        if operators:
+            lines.append("IAM: condition operators not evaluated (their statements never "
+                         "apply): " + ", ".join(operators))
+        lines.append("IAM: resource policies (Lambda permissions, queue, topic, key policies) "
+                     "and service principals are not evaluated")
+        return lines
+
+    def _mapped(self, action: str) -> bool:
+        """Whether `calls.py` derives resources for this action's service (its other APIs are
+        reported when seen)."""
+        prefix = action.split(":", 1)[0].lower()
+        return prefix == "lambda" or prefix in self.mapper.by_prefix
+
+    def stats(self) -> dict:
+        return {"mode": self.mode, "calls_evaluated": self.evaluated,
+                "denies": list(self.denies),
+                "not_checked": sorted(self.unchecked)}
+
+
+def _granted_actions(document: dict) -> Iterator[str]:
+    statements = document.get("Statement", [])
+    for statement in statements if isinstance(statements, list) else [statements]:
+        if statement.get("Effect") == "Allow":
+            actions = statement.get("Action", [])
+            yield from actions if isinstance(actions, list) else [actions]
+
+
+def _document(document: Any) -> dict:
+    # boto3 decodes policy documents; moto may hand them back URL-encoded text.
+    return document if isinstance(document, dict) else json.loads(unquote(document))
+
+
+def denied_response(request: GatewayRequest, message: str) -> HttpResponse:
+    """AWS's authorization error in the request's protocol."""
+    named = action_of(request)
+    service = named[0] if named else "lambda"
+    if service in _QUERY_DENIED and not request.header("X-Amz-Target"):
+        status, code = _QUERY_DENIED[service]
+        return aws_error(request, status, code, message)
+    if request.header("X-Amz-Target"):
+        if service in _QUERY_COMPATIBLE:
+            response = aws_error(request, _QUERY_COMPATIBLE[service], "AccessDenied", message)
+            response.headers.append(("x-amzn-query-error", "AccessDenied;Sender"))
+            return response
+        return aws_error(request, 400, "AccessDeniedException", message)
+    # REST JSON (Lambda Invoke) and anything else.
+    return json_response(403, {"Type": "User", "message": message},
+                         headers=[("x-amzn-ErrorType", "AccessDeniedException")])
