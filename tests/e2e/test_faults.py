@@ -15,7 +15,7 @@ import uuid
 
 import pytest
 
-from tests.e2e.test_orders import FINAL, final_order, place, seed
+from tests.e2e.orders import FINAL, final_order, payment_of, place, seed
 from tests.waiting import wait_for
 
 FUNCTION_PREFIX = "order-platform-local"
@@ -89,9 +89,7 @@ def test_reservation_failing_refunds_every_charged_order(api, aws, outputs, endp
     assert set(statuses.values()) == {"REFUNDED"}
     assert hits(endpoint, fault["id"]) >= BATCH
     for order_id in order_ids:
-        payment = aws("dynamodb").get_item(TableName=outputs["PaymentsTableName"],
-                                           Key={"orderId": {"S": order_id}})["Item"]
-        assert payment["status"]["S"] == "REFUNDED"
+        assert payment_of(aws, outputs, order_id)["status"]["S"] == "REFUNDED"
 
 
 def test_a_throttled_enrichment_is_retried_by_the_pipe(api, aws, outputs, endpoint, inject):

@@ -6,10 +6,8 @@ from decimal import Decimal
 import pytest
 
 from tests.e2e.helpers import receive_all, subscribe_queue, tap_bus
+from tests.e2e.orders import execution, final_order, place, seed
 from tests.waiting import wait_for
-
-FINAL = {"CONFIRMED", "REJECTED", "REFUNDED"}
-
 
 @pytest.fixture(scope="module")
 def watch(aws, outputs):
@@ -43,35 +41,6 @@ def stock_of(aws, outputs, product: str) -> int:
     item = aws("dynamodb").get_item(TableName=outputs["InventoryTableName"],
                                     Key={"productId": {"S": product}}).get("Item")
     return int(item["stock"]["N"]) if item and "stock" in item else 0
-
-
-def seed(aws, outputs, **stock: int) -> None:
-    for product, units in stock.items():
-        aws("dynamodb").put_item(TableName=outputs["InventoryTableName"], Item={
-            "productId": {"S": product}, "stock": {"N": str(units)}})
-
-
-def place(api, customer, amount, items, token="tok_visa", key=None):
-    headers = {"Idempotency-Key": key} if key else {}
-    response = api.post("/orders", headers=headers, json={
-        "customerId": customer["userId"], "items": items, "amount": amount,
-        "paymentToken": token})
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-def final_order(api, order_id, timeout=90):
-    def probe():
-        order = api.get(f"/orders/{order_id}").json()
-        return order if order["status"] in FINAL else None
-    return wait_for(probe, timeout=timeout, what=f"order {order_id} to finish")
-
-
-def execution(aws, outputs, order_id):
-    arn = outputs["StateMachineArn"].replace(":stateMachine:", ":execution:") + f":{order_id}"
-    sfn = aws("stepfunctions")
-    return wait_for(lambda: (lambda e: e if e["status"] != "RUNNING" else None)(
-        sfn.describe_execution(executionArn=arn)), what="execution to end")
 
 
 def test_small_order_is_confirmed_with_email_warehouse_and_stock(api, aws, outputs, customer,

@@ -24,9 +24,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lambdas.shared.models import API_MODELS, api_schema
+from tests.e2e.orders import FINAL, execution_arn, seed
 from tests.waiting import wait_for
 
-FINAL = {"CONFIRMED", "REJECTED", "REFUNDED"}
 SEEDED = {"prop-stocked": 1000, "prop-scarce": 1, "prop-empty": 0}
 UNKNOWN_PRODUCT = "prop-never-seeded"
 # The `local` stack's api.maxOrderAmount (the default).
@@ -188,9 +188,7 @@ IDEMPOTENCY_KEYS = st.one_of(
 def world(caller, aws, outputs):
     """One signed-in customer, seeded products, and the orders the API accepted: one valid
     order placed here (so the last test stands alone), the rest added by the generated tests."""
-    for product, stock in SEEDED.items():
-        aws("dynamodb").put_item(TableName=outputs["InventoryTableName"], Item={
-            "productId": {"S": product}, "stock": {"N": str(stock)}})
+    seed(aws, outputs, **SEEDED)
     customer = caller(name="Mallory")
     placed = send(customer, "POST", "/orders", body={
         "items": [{"productId": "prop-stocked", "quantity": 1}], "amount": Decimal("1.00"),
@@ -261,7 +259,7 @@ def test_order_reads_never_break(world, data):
 
 def execution_outcome(aws, outputs, order_id: str) -> str:
     """The status, error and cause of the order's workflow execution (named by the order id)."""
-    arn = outputs["StateMachineArn"].replace(":stateMachine:", ":execution:") + ":" + order_id
+    arn = execution_arn(outputs, order_id)
     try:
         execution = aws("stepfunctions").describe_execution(executionArn=arn)
     except aws("stepfunctions").exceptions.ExecutionDoesNotExist:
