@@ -76,6 +76,7 @@ key = settings.payment_provider_key
 workflow = OrderWorkflow("order-workflow", OrderWorkflowArgs(
     defaults=defaults, sizing=functions.workflow, store=store, sender=sender,
     protection=protection, timeout_seconds=settings.workflow.timeout_seconds,
+    workflow_type=settings.workflow.type,
     max_order_amount=settings.api.max_order_amount,
     payment_provider_key=key.get_secret_value() if key else None))
 order_queue = OrderQueue("order-queue", OrderQueueArgs(
@@ -99,7 +100,7 @@ report = DailyReport("daily-report", DailyReportArgs(
 sweeper = StuckOrderSweeper("stuck-order-sweeper", StuckOrderSweeperArgs(
     defaults=defaults, sizing=functions.scheduled, settings=settings.sweeper,
     delivery=settings.events, store=store, event_bus=events.bus,
-    state_machine=workflow.state_machine,
+    state_machine=workflow.state_machine, workflow_type=settings.workflow.type,
     notify_function=workflow.functions_by_name["notify-customer"], protection=protection))
 
 # Last: alarms and dashboard for every function and dead-letter queue of the components above.

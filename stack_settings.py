@@ -117,8 +117,15 @@ class QueueSettings(_Section):
         return self
 
 
+# An Express execution runs at most 5 minutes (Standard: one year).
+EXPRESS_MAX_SECONDS = 300
+
+
 class WorkflowSettings(_Section):
     timeout_seconds: Annotated[int, Field(ge=10, le=31536000)] = 300
+    # EXPRESS: at-least-once, billed by duration, history only in the execution logs, no
+    # DescribeExecution / RedriveExecution (README, "Workflow type"). Every step is idempotent.
+    type: Literal["STANDARD", "EXPRESS"] = "STANDARD"
 
 
 class NotificationSettings(_Section):
@@ -219,6 +226,35 @@ class StackSettings(_Section):
                 f"{max(quota - UNRESERVED_CONCURRENCY_MINIMUM, 0)} fit (Lambda keeps "
                 f"{UNRESERVED_CONCURRENCY_MINIMUM} unreserved): raise the quota first")
         return api
+
+    @field_validator("workflow")
+    @classmethod
+    def _express_fits(cls, workflow: WorkflowSettings, info) -> WorkflowSettings:
+        if workflow.type != "EXPRESS":
+            return workflow
+        from components.builders.workflow_definition import longest_step_seconds
+
+        function_timeout = info.data.get("functions", FunctionClasses()).workflow.timeout
+        step = longest_step_seconds(function_timeout)
+        if workflow.timeout_seconds > EXPRESS_MAX_SECONDS or step > workflow.timeout_seconds:
+            raise ValueError(
+                f"workflow.type EXPRESS runs at most {EXPRESS_MAX_SECONDS} s: workflow."
+                f"timeoutSeconds is {workflow.timeout_seconds} and one step with all its retries "
+                f"may take {step} s (functions.workflow.timeout {function_timeout}): lower them "
+                "or use STANDARD")
+        return workflow
+
+    @field_validator("sweeper")
+    @classmethod
+    def _express_sweep_after_end(cls, sweeper: SweeperSettings, info) -> SweeperSettings:
+        # On Express the sweeper starts a new execution without looking the old one up: an
+        # order counts as stuck only once any execution of it is surely over.
+        workflow = info.data.get("workflow", WorkflowSettings())
+        express = workflow.type == "EXPRESS"
+        if express and sweeper.stuck_after_minutes * 60 <= workflow.timeout_seconds:
+            raise ValueError(f"with workflow.type EXPRESS, stuckAfterMinutes must exceed "
+                             f"workflow.timeoutSeconds ({workflow.timeout_seconds} s)")
+        return sweeper
 
     @field_validator("payment_provider_key", mode="before")
     @classmethod

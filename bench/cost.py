@@ -4,8 +4,10 @@ local cloud and the price table in `bench/prices.py`.
 Measured (one fresh local cloud, `ORDERS` orders to CONFIRMED after a warm-up order): Lambda
 invocations per order and each function's duration (the executor's wall time per warm
 invocation on this machine; Lambda bills its own duration, which at the configured memory may
-be shorter or longer), Step Functions state transitions per execution (execution history), and
-CloudWatch Logs bytes per order (every function's log group). Memory comes from the program
+be shorter or longer), Step Functions state transitions and duration per execution (execution
+history and start/stop times), and CloudWatch Logs bytes per order (every function's log
+group). The workflow is billed both ways, side by side: Standard per state transition, Express
+per request and per GB-second of its duration (rounded up to 100 ms, at 64 MB). Memory comes from the program
 itself for the stack billed (`prod`, evaluated under the unit-test mocks).
 
 Counted from the code (`lambdas/`, the state machine), not measured: per order 2 API requests
@@ -19,6 +21,7 @@ users are free), X-Ray, data transfer, KMS, the free tiers.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 
@@ -72,8 +75,6 @@ def run(orders_per_day: tuple[int, ...] = DEFAULT_ORDERS_PER_DAY) -> None:
         "API Gateway (REST)": API_REQUESTS * prices.API_GATEWAY_REST_REQUEST,
         "EventBridge (custom events)": EVENTS * prices.EVENTBRIDGE_CUSTOM_EVENT,
         "SQS (standard)": SQS_REQUESTS * prices.SQS_STANDARD_REQUEST,
-        "Step Functions (Standard)":
-            usage["transitions"] * prices.STEP_FUNCTIONS_STANDARD_TRANSITION,
         "DynamoDB on-demand": DYNAMODB_UNITS["read"] * prices.DYNAMODB_READ_REQUEST_UNIT
                               + DYNAMODB_UNITS["write"] * prices.DYNAMODB_WRITE_REQUEST_UNIT,
         "CloudWatch Logs ingestion":
@@ -82,23 +83,40 @@ def run(orders_per_day: tuple[int, ...] = DEFAULT_ORDERS_PER_DAY) -> None:
         "SES": SES_EMAILS * prices.SES_EMAIL,
     }
     fixed = {"CloudWatch alarms": alarms * prices.CLOUDWATCH_ALARM_MONTH}
+    workflow = workflow_cost(usage["transitions"], usage["execution_ms"])
     headers = ["service", "per order USD"] + [f"{n:,} orders/day USD/month" for n in orders_per_day]
-    rows = [[service, f"{cost:.8f}"] + [f"{cost * n * DAYS:,.2f}" for n in orders_per_day]
-            for service, cost in per_order.items()]
+
+    def row(service: str, cost: float, monthly: float = 0.0) -> list[str]:
+        return [service, f"{cost:.8f}"] + [f"{cost * n * DAYS + monthly:,.2f}"
+                                           for n in orders_per_day]
+
+    rows = [row(service, cost) for service, cost in per_order.items()]
+    rows += [row(f"Step Functions ({kind})", cost) for kind, cost in workflow.items()]
     rows += [[service, "-"] + [f"{cost:,.2f}" for _ in orders_per_day]
              for service, cost in fixed.items()]
-    total_order = sum(per_order.values())
-    rows.append(["total", f"{total_order:.8f}"]
-                + [f"{total_order * n * DAYS + sum(fixed.values()):,.2f}" for n in orders_per_day])
+    rows += [row(f"total with {kind}", sum(per_order.values()) + cost, sum(fixed.values()))
+             for kind, cost in workflow.items()]
     show(f"cost: monthly bill ({DAYS} days) of the {STACK} stack, {prices.REGION} on-demand "
          f"prices of {prices.PRICES_DATE} (bench/prices.py)", headers, rows,
          [f"measured per order: {invocations:.1f} invocations, {usage['transitions']:.1f} state "
-          f"transitions, {usage['log_bytes'] / 1024:.1f} KiB of logs (local stack at INFO; "
+          f"transitions and {usage['execution_ms']:.0f} ms per execution, "
+          f"{usage['log_bytes'] / 1024:.1f} KiB of logs (local stack at INFO; "
           f"{STACK} logs at WARN, so less); counted from the code: {API_REQUESTS} API requests, "
           f"{EVENTS} event, {SQS_REQUESTS} SQS requests, {DYNAMODB_UNITS['read']} RRU / "
           f"{DYNAMODB_UNITS['write']} WRU, {SNS_PUBLISHES} SNS publish, {SES_EMAILS} emails;",
-          f"{alarms} alarms at a fixed monthly price. Step Functions Express is not compared "
-          "here (the workflow type is another change)."])
+          f"{alarms} alarms at a fixed monthly price. Express: the execution duration measured "
+          "here, billed in 100 ms steps at 64 MB. Neither workflow row counts the workflow's "
+          "own execution logs (prod logs them at ERROR: failures only)."])
+
+
+def workflow_cost(transitions: float, execution_ms: float) -> dict[str, float]:
+    """USD per execution of the order workflow, Standard and Express."""
+    steps = math.ceil(execution_ms / prices.STEP_FUNCTIONS_EXPRESS_BILLING_MS)
+    gb_seconds = (steps * prices.STEP_FUNCTIONS_EXPRESS_BILLING_MS / 1000
+                  * prices.STEP_FUNCTIONS_EXPRESS_MEMORY_MB / 1024)
+    return {"Standard": transitions * prices.STEP_FUNCTIONS_STANDARD_TRANSITION,
+            "Express": prices.STEP_FUNCTIONS_EXPRESS_REQUEST
+                       + gb_seconds * prices.STEP_FUNCTIONS_EXPRESS_GB_SECOND}
 
 
 def _configured(stack: str) -> tuple[dict[str, int], str, int]:
@@ -138,6 +156,9 @@ def _measure() -> dict:
         executions = [e["executionArn"] for e in
                       sfn.list_executions(stateMachineArn=machine)["executions"]
                       if e["executionArn"] not in seen]
+        described = [sfn.describe_execution(executionArn=arn) for arn in executions]
+        execution_ms = sum((d["stopDate"] - d["startDate"]).total_seconds() * 1000
+                           for d in described) / max(1, len(described))
         transitions = sum(
             sum(1 for event in sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
                 if event["type"].endswith("StateEntered"))
@@ -147,6 +168,7 @@ def _measure() -> dict:
             for page in _pages(logs, group["logGroupName"], since_ms):
                 log_bytes += sum(len(e["message"].encode()) + 26 for e in page)  # + 26: AWS's per-event overhead
         return {"functions": functions, "transitions": transitions / max(1, len(executions)),
+                "execution_ms": execution_ms,
                 "log_bytes": log_bytes / ORDERS}
 
 

@@ -28,6 +28,12 @@ API_GATEWAY_REST_REQUEST = 3.50 / 1e6  # first 333 million a month
 EVENTBRIDGE_CUSTOM_EVENT = 1.00 / 1e6  # per 64 KB chunk
 SQS_STANDARD_REQUEST = 0.40 / 1e6  # per 64 KB chunk
 STEP_FUNCTIONS_STANDARD_TRANSITION = 0.025 / 1000
+# Express (us-east-1, stepfunctions page above, recorded on PRICES_DATE): per execution
+# request, and per GB-second of duration, billed in 100 ms increments at 64 MB granularity.
+STEP_FUNCTIONS_EXPRESS_REQUEST = 1.00 / 1e6
+STEP_FUNCTIONS_EXPRESS_GB_SECOND = 0.00001667  # first 1,000 h GB a month
+STEP_FUNCTIONS_EXPRESS_BILLING_MS = 100
+STEP_FUNCTIONS_EXPRESS_MEMORY_MB = 64  # the smallest chunk: the order state is a few KB
 DYNAMODB_WRITE_REQUEST_UNIT = 0.625 / 1e6
 DYNAMODB_READ_REQUEST_UNIT = 0.125 / 1e6
 CLOUDWATCH_LOGS_INGESTED_GB = 0.50

@@ -41,6 +41,8 @@ class StuckOrderSweeperArgs:
     state_machine: aws.sfn.StateMachine
     notify_function: PythonFunction  # sends a pending confirmation email
     protection: Protection
+    # EXPRESS executions cannot be described nor redriven: the sweeper only starts new ones.
+    workflow_type: str = "STANDARD"
 
 
 class StuckOrderSweeper(pulumi.ComponentResource):
@@ -59,6 +61,9 @@ class StuckOrderSweeper(pulumi.ComponentResource):
         executions = machine.arn.apply(
             lambda arn: arn.replace(":stateMachine:", ":execution:", 1) + ":*")
         notify = args.notify_function
+        express = args.workflow_type == "EXPRESS"
+        lookups = [] if express else [
+            Allow(["states:DescribeExecution", "states:RedriveExecution"], [executions])]
         self.function = create_functions(
             FunctionGroup(AREA, args.sizing, args.defaults, async_invoke=runs.async_invoke()),
             [Handler("sweep-stuck-orders", {
@@ -66,12 +71,13 @@ class StuckOrderSweeper(pulumi.ComponentResource):
                 "EVENT_BUS_NAME": args.event_bus.name,
                 "STATE_MACHINE_ARN": machine.arn,
                 "NOTIFY_FUNCTION_NAME": notify.name,
-                "STUCK_AFTER_MINUTES": str(args.settings.stuck_after_minutes)}, [
+                "STUCK_AFTER_MINUTES": str(args.settings.stuck_after_minutes),
+                "WORKFLOW_TYPE": args.workflow_type}, [
                 Allow(["dynamodb:Query"], [args.store.by_status_arn,
                                            args.store.awaiting_email_arn]),
                 Allow(["events:PutEvents"], [args.event_bus.arn]),
                 Allow(["states:StartExecution"], [machine.arn]),
-                Allow(["states:DescribeExecution", "states:RedriveExecution"], [executions]),
+                *lookups,
                 Allow(["lambda:InvokeFunction"], [notify.function.arn])])],
             self)["sweep-stuck-orders"]
         self.functions = [self.function]

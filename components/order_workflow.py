@@ -44,6 +44,8 @@ class OrderWorkflowArgs:
     sender: SenderEmail
     protection: Protection
     timeout_seconds: int
+    # STANDARD or EXPRESS (stack_settings.WorkflowSettings.type).
+    workflow_type: str = "STANDARD"
     # validate-order enforces it again (api.maxOrderAmount): the workflow trusts no input.
     max_order_amount: int = 1_000_000
     # The provider key from secret config; None: a random key is generated once.
@@ -89,12 +91,14 @@ class OrderWorkflow(pulumi.ComponentResource):
             "order-workflow",
             name=self.state_machine_name,
             role_arn=self.role.arn,
+            type=args.workflow_type,
             definition=pulumi.Output.all(**arns).apply(
                 lambda resolved: json.dumps(order_workflow(
                     resolved, args.timeout_seconds, args.sizing.timeout))),
             logging_configuration=aws.sfn.StateMachineLoggingConfigurationArgs(
                 log_destination=self.log_group.arn.apply(lambda arn: f"{arn}:*"),
                 # Never the execution data: the state carries the payment token and emails.
+                # On EXPRESS these logs are the only execution history there is.
                 level=level, include_execution_data=False),
             tracing_configuration=aws.sfn.StateMachineTracingConfigurationArgs(
                 enabled=args.defaults.tracing),

@@ -50,6 +50,13 @@ def handler_retry_delays(function_timeout: int) -> list[int]:
     return delays
 
 
+def longest_step_seconds(function_timeout: int) -> int:
+    """The longest one task may take with the handler-error retrier's attempts all running to
+    the function timeout, plus its nominal waits (what must fit in an Express execution)."""
+    delays = handler_retry_delays(function_timeout)
+    return (len(delays) + 1) * function_timeout + sum(delays)
+
+
 def retriers(function_timeout: int) -> list[dict[str, Any]]:
     """Service errors; then an in-progress idempotency lock, waited out once without jitter
     (the one wait that must exceed the timeout); then any handler error, with full jitter so

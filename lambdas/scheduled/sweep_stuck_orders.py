@@ -11,7 +11,10 @@ through the `byStatus` index (never a Scan). What re-drives it depends on where 
 - any later status: the order's execution is looked up by name. Never started: it is
   started. Closed without success (FAILED, TIMED_OUT, ABORTED): it is redriven from the state
   that failed (RedriveExecution; a Standard execution's name cannot be started twice). Still
-  running: left alone. Succeeded with the order unfinished: only reported.
+  running: left alone. Succeeded with the order unfinished: only reported. On an EXPRESS
+  workflow (WORKFLOW_TYPE) executions can be neither described nor redriven: a new execution
+  is started, which is safe because every step is idempotent and the stack settings make the
+  stuck age longer than the workflow timeout (any earlier execution is over).
 
 Confirmed orders whose confirmation email could not be sent (`byConfirmationEmailPending`)
 get it out of band: notify-customer is invoked asynchronously, so Lambda retries it too.
@@ -47,7 +50,7 @@ def sweep() -> dict[str, Any]:
     for status in UNFINISHED:
         for order in orders_table.orders_in_status(status, cutoff):
             stuck += 1
-            actions[_attempt(lambda o: redrive(env.EVENT_BUS_NAME, o), order)] += 1
+            actions[_attempt(lambda o: redrive(env, o), order)] += 1
     pending = 0
     for order in orders_table.orders_awaiting_email(cutoff):
         pending += 1
@@ -60,13 +63,14 @@ def sweep() -> dict[str, Any]:
     return {"stuck": stuck, "emailsPending": pending, "actions": dict(actions)}
 
 
-def redrive(bus_name: str, order: dict[str, Any]) -> str:
+def redrive(env: SweeperEnv, order: dict[str, Any]) -> str:
     """Re-drive one stuck order; returns what was done."""
     if order["status"] == OrderStatus.PLACED:
-        order_bus.publish_order_placed(bus_name, OrderPlacedDetail.model_validate(
+        order_bus.publish_order_placed(env.EVENT_BUS_NAME, OrderPlacedDetail.model_validate(
             {**order, "timestamp": order["createdAt"]}))
         return "republished"
-    execution = order_workflow.execution_status(order["orderId"])
+    execution = None if env.WORKFLOW_TYPE == "EXPRESS" else \
+        order_workflow.execution_status(order["orderId"])
     if execution is None:
         order_workflow.start_execution(WorkflowState.model_validate(order))
         return "started"

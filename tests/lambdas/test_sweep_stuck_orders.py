@@ -117,6 +117,26 @@ def test_a_closed_execution_is_redriven_and_a_failure_does_not_stop_the_sweep(
     assert any(line.get("StuckOrdersNotRedriven") == [1.0] for line in logged if "_aws" in line)
 
 
+def test_on_express_a_stuck_order_is_started_again_without_looking_its_execution_up(
+        sweeper, lambda_context, monkeypatch):
+    """Express executions cannot be described nor redriven: a closed one is never consulted."""
+    from lambdas.shared.dal import order_workflow
+
+    monkeypatch.setenv("WORKFLOW_TYPE", "EXPRESS")
+    monkeypatch.setattr(order_workflow, "execution_status", _no_lookup)
+    monkeypatch.setattr(order_workflow, "redrive_execution", _no_lookup)
+    sweeper.add_order("o-1", status="PAID", created_at=OLD)
+
+    result = sweep(lambda_context)
+
+    assert result["actions"] == {"started": 1}
+    assert list(executions(sweeper)) == ["o-1"]
+
+
+def _no_lookup(order_id: str) -> None:
+    raise AssertionError(f"the execution of {order_id} was looked up on an Express workflow")
+
+
 def test_a_confirmed_order_awaiting_its_email_gets_it_out_of_band(
         sweeper, notify_function, lambda_context):
     sweeper.add_order("o-1", status="CONFIRMED", created_at=OLD)

@@ -1,16 +1,19 @@
 """OrderWorkflow on the mocked graph: the deployed definition, its role, logging, tracing and
 the payment provider key."""
 
+import functools
 import json
 
 import pytest
 from statelint.linter import Linter
 
 from components.builders.workflow_definition import FUNCTIONS
-from stack_settings import ConfigError, settings_from_config
+from stack_settings import EXPRESS_MAX_SECONDS, ConfigError, settings_from_config
+from tests.unit.mocks import evaluate, stack_config
 from tests.unit.order_graph import (LOG_GROUP, ROLE, ROLE_POLICY, SECRET, SECRET_SIG,
                                     SECRET_VERSION, STACKS, STATE_MACHINE, custom_graph,
-                                    custom_settings, function, prefix, settings)
+                                    custom_settings, environment, function, grants, prefix,
+                                    settings)
 
 LOG_DELIVERY = {"logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery",
                 "logs:DeleteLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy",
@@ -69,6 +72,9 @@ class TestStateMachine:
         # Prod logs failures only; no stack logs the order data (emails, payment tokens).
         expected = ("ERROR", False) if stack == "prod" else ("ALL", False)
         assert (logging["level"], logging["includeExecutionData"]) == expected
+
+    def test_type_follows_the_stack(self, graphs, stack):
+        assert state_machine(graphs[stack]).inputs["type"] == settings(stack).workflow.type
 
     def test_tracing_follows_the_stack(self, graphs, stack):
         tracing = state_machine(graphs[stack]).inputs["tracingConfiguration"]
@@ -148,6 +154,68 @@ def test_configured_workflow_timeout_reaches_the_definition():
     assert custom_settings().workflow.timeout_seconds == 900
     assert definition(custom_graph())["TimeoutSeconds"] == 900
 
+
+
+@functools.cache
+def workflow_graph(kind: str):
+    """dev with `workflow.type` set to `kind`."""
+    return evaluate("dev", {**stack_config("dev"),
+                            "order-platform:workflow": json.dumps({"type": kind})})
+
+
+@pytest.mark.parametrize("kind", ["STANDARD", "EXPRESS"])
+def test_each_workflow_type_deploys_with_its_execution_logs(kind):
+    graph = workflow_graph(kind)
+    machine = state_machine(graph).inputs
+    assert machine["type"] == kind
+    # Express keeps no history but these logs; neither type logs the order data.
+    assert (machine["loggingConfiguration"]["level"],
+            machine["loggingConfiguration"]["includeExecutionData"]) == ("ALL", False)
+    assert machine["loggingConfiguration"]["logDestination"] == \
+        graph.named("order-workflow-logs", LOG_GROUP).outputs["arn"] + ":*"
+    # Only request-response Lambda invokes: Express has no .sync nor .waitForTaskToken.
+    tasks = [s for s in definition(graph)["States"].values() if s["Type"] == "Task"]
+    assert tasks and {t["Resource"] for t in tasks} == {"arn:aws:states:::lambda:invoke"}
+    assert definition(graph)["TimeoutSeconds"] <= EXPRESS_MAX_SECONDS
+    assert environment(graph, "sweep-stuck-orders")["WORKFLOW_TYPE"] == kind
+    looks_up = any(action == "states:DescribeExecution"
+                   for action, _ in grants(graph, "sweep-stuck-orders"))
+    assert looks_up == (kind == "STANDARD")
+
+
+@pytest.mark.parametrize("workflow_timeout, function_timeout, reason", [
+    (900, 30, "workflow.timeoutSeconds is 900"),
+    # 60 s functions: one step's 7 attempts and their waits take 483 s.
+    (300, 60, "one step with all its retries may take 483 s"),
+])
+def test_an_express_workflow_that_cannot_finish_in_5_minutes_is_refused(
+        workflow_timeout, function_timeout, reason):
+    with pytest.raises(ConfigError) as refused:
+        settings_from_config({
+            "order-platform:workflow": json.dumps({"type": "EXPRESS",
+                                                   "timeoutSeconds": workflow_timeout}),
+            "order-platform:functions": json.dumps({"workflow": {"timeout": function_timeout}})})
+    assert "order-platform:workflow: Value error, workflow.type EXPRESS runs at most 300 s" in \
+        str(refused.value)
+    assert reason in str(refused.value)
+
+
+def test_a_standard_workflow_may_run_longer():
+    assert settings_from_config({
+        "order-platform:workflow": json.dumps({"timeoutSeconds": 900}),
+        "order-platform:functions": json.dumps({"workflow": {"timeout": 60}})}).workflow.type \
+        == "STANDARD"
+
+
+def test_an_express_sweeper_must_wait_past_the_workflow_timeout():
+    with pytest.raises(ConfigError, match="order-platform:sweeper: .*stuckAfterMinutes"):
+        settings_from_config({"order-platform:workflow": json.dumps({"type": "EXPRESS"}),
+                              "order-platform:sweeper": json.dumps({"stuckAfterMinutes": 5})})
+
+
+def test_an_unknown_workflow_type_is_refused_naming_the_key():
+    with pytest.raises(ConfigError, match="order-platform:workflow.type"):
+        settings_from_config({"order-platform:workflow": json.dumps({"type": "FAST"})})
 
 
 @pytest.mark.parametrize("raw, kept", [("pk_live_abc", "pk_live_abc"), ("12345", "12345"),

@@ -10,8 +10,10 @@ from lambdas.shared.schemas.events import WorkflowState
 
 
 def start_execution(state: WorkflowState) -> bool:
-    """Start the workflow for `state.orderId`, the execution named after the order so a second
-    start cannot run it twice. False if that execution already exists."""
+    """Start the workflow for `state.orderId`, the execution named after the order so that, on a
+    STANDARD workflow, a second start cannot run it twice. False if that execution already
+    exists. EXPRESS starts a second execution of the same name (at-least-once): every step is
+    idempotent per order, so it changes nothing."""
     try:
         client("stepfunctions").start_execution(
             stateMachineArn=WorkflowEnv.load().STATE_MACHINE_ARN,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from decimal import Decimal
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError
 
@@ -135,3 +135,5 @@ class SweeperEnv(EnvModel):
     STUCK_AFTER_MINUTES: Annotated[int, Field(ge=1)]
     EVENT_BUS_NAME: Setting
     NOTIFY_FUNCTION_NAME: Setting
+    # EXPRESS executions cannot be described nor redriven (the sweeper starts a new one).
+    WORKFLOW_TYPE: Literal["STANDARD", "EXPRESS"] = "STANDARD"
