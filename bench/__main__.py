@@ -26,6 +26,7 @@ BENCHMARKS = {
     "cost": "bench.cost",
     "throughput": "bench.throughput",
     "reload": "bench.reload",
+    "iam": "bench.iam",
 }
 
 

@@ -182,15 +182,16 @@ def cpu_cells(used: dict[str, float]) -> list[str]:
 
 
 @contextmanager
-def local_cloud(*, time_scale: float = 1.0) -> Iterator[CloudProcess]:
-    """Start the `local` stack on a fresh local cloud (fresh state) and stop it afterwards."""
+def local_cloud(*, time_scale: float = 1.0, iam: str | None = None) -> Iterator[CloudProcess]:
+    """Start the `local` stack on a fresh local cloud (fresh state) and stop it afterwards;
+    `iam`: the IAM mode (`enforce`, `report`, `off`; default: the local cloud's)."""
     with tempfile.TemporaryDirectory(prefix="bench-cloud-") as state_dir:
         log_path = os.path.join(state_dir, "cloud.log")
         env = dict(os.environ, PYTHONPATH=str(ROOT), LOCALCLOUD_LOG_LEVEL="ERROR")
         with open(log_path, "wb") as log:
             process = subprocess.Popen(
                 [sys.executable, "-m", "bench.cloud", "--state-dir", state_dir,
-                 "--time-scale", str(time_scale)],
+                 "--time-scale", str(time_scale)] + (["--iam", iam] if iam else []),
                 cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
                 start_new_session=True)
         cloud = None
@@ -297,7 +298,7 @@ def memory_kib(pid: int) -> tuple[int, int]:
 
 # -- the child ----------------------------------------------------------------------------------
 
-def _serve(state_dir: str, time_scale: float) -> None:
+def _serve(state_dir: str, time_scale: float, iam: str | None) -> None:
     sys.path.insert(0, str(ROOT))
     from localcloud.app.cloud import start_local_cloud
 
@@ -305,7 +306,8 @@ def _serve(state_dir: str, time_scale: float) -> None:
     # start_local_cloud, or the `finally` below, stops moto and the workers.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     cloud = start_local_cloud(str(ROOT), stack="local", port=0, time_scale=time_scale,
-                              state_dir=state_dir, console=None)
+                              state_dir=state_dir, console=None,
+                              **({"iam": iam} if iam else {}))
     try:
         ready = {"endpoint_url": cloud.endpoint_url, "region": cloud.region,
                  "outputs": cloud.deployment.outputs, "functions": sorted(cloud.registry.functions),
@@ -323,5 +325,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(prog="python -m bench.cloud")
     parser.add_argument("--state-dir", required=True)
     parser.add_argument("--time-scale", type=float, default=1.0)
+    parser.add_argument("--iam", default=None)
     arguments = parser.parse_args()
-    _serve(arguments.state_dir, arguments.time_scale)
+    _serve(arguments.state_dir, arguments.time_scale, arguments.iam)

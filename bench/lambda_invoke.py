@@ -21,8 +21,10 @@ from bench.table import show
 WARM_CALLS = 50
 
 
-def _api_event(method: str, path: str, resource: str, parameters: dict) -> dict:
-    """A minimal API Gateway REST (v1 proxy) event, as the REST API would send it."""
+def api_event(method: str, path: str, resource: str, parameters: dict,
+              claims: dict | None = None) -> dict:
+    """A minimal API Gateway REST (v1 proxy) event, as the REST API would send it (with the
+    Cognito authorizer's `claims` when given)."""
     return {"resource": resource, "path": path, "httpMethod": method,
             "headers": {"Accept": "application/json"},
             "multiValueHeaders": {"Accept": ["application/json"]},
@@ -31,15 +33,16 @@ def _api_event(method: str, path: str, resource: str, parameters: dict) -> dict:
             "isBase64Encoded": False,
             "requestContext": {"resourcePath": resource, "httpMethod": method, "path": path,
                                "stage": "local", "requestId": str(uuid.uuid4()),
-                               "identity": {"sourceIp": "127.0.0.1"}}}
+                               "identity": {"sourceIp": "127.0.0.1"},
+                               **({"authorizer": {"claims": claims}} if claims else {})}}
 
 
 def _payloads() -> dict[str, dict]:
     """Logical function name -> payload: a read of something that does not exist (404 / invalid)."""
     missing = str(uuid.uuid4())
     return {
-        "get-user": _api_event("GET", f"/users/{missing}", "/users/{userId}", {"userId": missing}),
-        "get-order": _api_event("GET", f"/orders/{missing}", "/orders/{orderId}",
+        "get-user": api_event("GET", f"/users/{missing}", "/users/{userId}", {"userId": missing}),
+        "get-order": api_event("GET", f"/orders/{missing}", "/orders/{orderId}",
                                 {"orderId": missing}),
         "validate-order": {"orderId": missing, "customerId": missing,
                            "customerEmail": "bench@example.com", "amount": 10,
@@ -56,9 +59,9 @@ def run() -> None:
         for short_name, payload in _payloads().items():
             name = cloud.function(short_name)
             body = json.dumps(payload).encode()
-            cold = _invoke(client, name, body)
+            cold = invoke(client, name, body)
             meter = CpuMeter(cloud).start()
-            warm = [_invoke(client, name, body) for _ in range(WARM_CALLS)]
+            warm = [invoke(client, name, body) for _ in range(WARM_CALLS)]
             meter.stop()
             starts = cloud.cold_starts().get(name, 0)
             rows.append([short_name, ms(cold), len(warm), ms(percentile(warm, 50)),
@@ -75,7 +78,7 @@ def run() -> None:
           f"(resolution {1000 / os.sysconf('SC_CLK_TCK') / WARM_CALLS:.1f} ms)."])
 
 
-def _invoke(client, name: str, body: bytes) -> float:
+def invoke(client, name: str, body: bytes) -> float:
     started = time.perf_counter()
     response = client.invoke(FunctionName=name, Payload=body)
     response["Payload"].read()
