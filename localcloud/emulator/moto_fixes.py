@@ -6,6 +6,9 @@ condition fails, restores the copies, undoing every write other requests made to
 meanwhile (moto's server answers requests on many threads). On AWS a failed transaction changes
 nothing, and other writes stand. So item reads and writes take one lock, and a transaction's
 rollback can only ever undo its own writes.
+
+CloudWatch Logs: moto treats a JSON filter pattern (`{ $.level = "ERROR" }`) as no filter and
+returns every event; `json_log_patterns` evaluates them as AWS does.
 """
 
 from __future__ import annotations
@@ -38,5 +41,35 @@ def _holding(lock: threading.RLock, operation):
     return serialized
 
 
+def evaluate_json_log_filter_patterns() -> None:
+    """Make moto's log event filter (FilterLogEvents, live tail) understand JSON patterns."""
+    from moto.logs import models
+    from moto.logs.exceptions import InvalidParameterException
+
+    from localcloud.emulator import json_log_patterns
+
+    if getattr(models.EventMessageFilter, "_localcloud_json", False):
+        return
+
+    class EventMessageFilter(models.EventMessageFilter):
+        _localcloud_json = True
+
+        def __init__(self, pattern: str):
+            self.json_matches = None
+            if pattern and json_log_patterns.is_json_pattern(pattern):
+                try:
+                    self.json_matches = json_log_patterns.compile_pattern(pattern)
+                except ValueError as error:
+                    raise InvalidParameterException(msg=f"Invalid filter pattern: {error}") from None
+            else:
+                super().__init__(pattern)
+
+        def matches(self, message: str) -> bool:
+            return self.json_matches(message) if self.json_matches else super().matches(message)
+
+    models.EventMessageFilter = EventMessageFilter
+
+
 def apply_all() -> None:
     serialize_dynamodb_item_operations()
+    evaluate_json_log_filter_patterns()

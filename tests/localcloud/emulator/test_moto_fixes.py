@@ -5,22 +5,12 @@ from __future__ import annotations
 
 import threading
 
-import boto3
 import pytest
-
-from localcloud.emulator.moto_server import MotoServer, free_port
 
 
 @pytest.fixture(scope="module")
-def dynamodb():
-    server = MotoServer(gateway_port=free_port())
-    server.start()
-    try:
-        server.wait_ready()
-        yield boto3.client("dynamodb", endpoint_url=server.url, region_name="eu-west-1",
-                           aws_access_key_id="test", aws_secret_access_key="test")
-    finally:
-        server.stop()
+def dynamodb(moto_client):
+    return moto_client("dynamodb")
 
 
 def test_a_failed_transaction_does_not_undo_concurrent_writes(dynamodb):
