@@ -55,7 +55,9 @@ log = logging.getLogger("localcloud")
 
 # On stop, running invocations get this long to finish, and their responses a little longer to
 # be written; everything else (parts, workers, moto) stops in well under a second after that.
-DRAIN_SECONDS = 2.0
+# 10 s, the usual grace of a container stop: an invocation still cold-starting on a loaded
+# machine needs more than 2 s, and a stop with nothing running does not wait at all.
+DRAIN_SECONDS = 10.0
 RESPONSE_SECONDS = 0.3
 
 
