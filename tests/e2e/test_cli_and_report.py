@@ -46,9 +46,7 @@ def test_daily_report_fired_on_demand_reflects_todays_orders(aws, outputs, calle
     today = datetime.now(timezone.utc).date().isoformat()
     # Subscribed before the run: SNS delivers only to the subscribers it has when publishing.
     ops_inbox = subscribe_queue(aws("sns"), aws("sqs"), outputs["OpsTopicArn"])
-    rules = aws("events").list_rules()["Rules"]
-    rule = next(r["Name"] for r in rules if r.get("ScheduleExpression"))
-    fire_schedule(rule, {"reportDate": today})
+    fire_schedule(outputs["DailyReportRuleName"], {"reportDate": today})
 
     orders = aws("dynamodb").query(
         TableName=outputs["OrdersTableName"], IndexName="byCreatedDate",

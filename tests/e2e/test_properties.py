@@ -291,8 +291,7 @@ def test_every_accepted_order_ends_and_the_days_report_succeeds(aws, outputs, wo
     today = datetime.now(timezone.utc).date().isoformat()
     reports = {"TableName": outputs["ReportsTableName"], "Key": {"reportDate": {"S": today}}}
     aws("dynamodb").delete_item(**reports)
-    rule = next(r["Name"] for r in aws("events").list_rules()["Rules"] if r.get("ScheduleExpression"))
-    fire_schedule(rule, {"reportDate": today})
+    fire_schedule(outputs["DailyReportRuleName"], {"reportDate": today})
 
     report = wait_for(lambda: aws("dynamodb").get_item(**reports).get("Item"), timeout=60,
                       what="today's report after the hostile orders")

@@ -21,7 +21,10 @@ def test_reports_are_keyed_by_date_and_exported(graphs, stack):
 
 @by_stack
 def test_schedule_runs_on_the_default_bus_under_a_stack_name(graphs, stack):
-    schedule = graphs[stack].named("daily-report-schedule", RULE).inputs
+    rule = graphs[stack].named("daily-report-schedule", RULE)
+    schedule = rule.inputs
+    # Exported: the stack has more than one scheduled rule, so scripts fire this one by name.
+    assert graphs[stack].outputs["DailyReportRuleName"] == rule.outputs["name"]
     assert schedule["scheduleExpression"] == settings(stack).report.schedule
     assert schedule["name"] == f"{prefix(stack)}-daily-report"
     assert schedule.get("eventBusName") in (None, "default")

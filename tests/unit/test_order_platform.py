@@ -11,7 +11,7 @@ COMPONENTS = {"OrderStore": "orders", "OrderWorkflow": "order-workflow",
 OUTPUTS = ("EventBusArn", "StateMachineArn", "OrderQueueUrl", "OrdersTableName",
            "InventoryTableName", "PaymentsTableName", "AlertTopicArn", "WarehouseTopicArn",
            "ReportsTableName", "FanoutFailureQueueUrl", "OrderDlqUrl", "ApiUrl",
-           "UsersTableName", "OpsTopicArn")
+           "UsersTableName", "OpsTopicArn", "DailyReportRuleName")
 
 
 @pytest.mark.parametrize("stack", STACKS)
