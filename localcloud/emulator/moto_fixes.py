@@ -9,6 +9,12 @@ rollback can only ever undo its own writes.
 
 CloudWatch Logs: moto treats a JSON filter pattern (`{ $.level = "ERROR" }`) as no filter and
 returns every event; `json_log_patterns` evaluates them as AWS does.
+
+DynamoDB responses: moto's generic response serializer walks the AttributeValue shape member by
+member (with name aliases) for every attribute of every item: ~4 ms per order item, so a Query
+page of 3,700 orders took 16 s and the daily report of 10,000 orders timed out. Items are
+already in the wire format (`{"S": ...}`); they are copied as the serializer would write them
+(binary base64-encoded, strings as strings).
 """
 
 from __future__ import annotations
@@ -70,6 +76,58 @@ def evaluate_json_log_filter_patterns() -> None:
     models.EventMessageFilter = EventMessageFilter
 
 
+# AttributeValue members as moto's JSON serializer writes them (botocore's DynamoDB model).
+_STRING_MEMBERS = ("S", "N")
+_STRING_LIST_MEMBERS = ("SS", "NS")
+_AS_IS_MEMBERS = ("NULL", "BOOL")
+
+
+def copy_dynamodb_attribute_values() -> None:
+    """Serialize DynamoDB AttributeValues by copying them, not by walking their shape."""
+    from moto.core.serialize import BaseJSONSerializer
+
+    if getattr(BaseJSONSerializer, "_localcloud_attribute_values", False):
+        return
+    by_shape = BaseJSONSerializer._serialize_type_structure
+
+    def _serialize_type_structure(self, serialized, value, shape, key):
+        if key and shape.name == "AttributeValue" and isinstance(value, dict):
+            self._default_serialize(serialized, _attribute_value(value, self._base64), shape, key)
+        else:
+            by_shape(self, serialized, value, shape, key)
+
+    BaseJSONSerializer._serialize_type_structure = _serialize_type_structure
+    BaseJSONSerializer._localcloud_by_shape = by_shape  # kept for the equivalence test
+    BaseJSONSerializer._localcloud_attribute_values = True
+
+
+def _attribute_value(value: dict, base64) -> dict:
+    copied = {}
+    for member, item in value.items():
+        if item is None:
+            continue  # the serializer leaves out members without a value
+        if member in _STRING_MEMBERS:
+            copied[member] = _string(item)
+        elif member in _STRING_LIST_MEMBERS:
+            copied[member] = [_string(text) for text in item]
+        elif member == "B":
+            copied[member] = base64(item)
+        elif member == "BS":
+            copied[member] = [base64(blob) for blob in item]
+        elif member == "M":
+            copied[member] = {name: _attribute_value(nested, base64) for name, nested in item.items()}
+        elif member == "L":
+            copied[member] = [_attribute_value(nested, base64) for nested in item]
+        elif member in _AS_IS_MEMBERS:
+            copied[member] = item
+    return copied
+
+
+def _string(value):
+    return str(value) if value not in (None, {}, []) else value
+
+
 def apply_all() -> None:
     serialize_dynamodb_item_operations()
     evaluate_json_log_filter_patterns()
+    copy_dynamodb_attribute_values()

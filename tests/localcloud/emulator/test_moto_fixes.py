@@ -46,3 +46,54 @@ def test_a_failed_transaction_does_not_undo_concurrent_writes(dynamodb):
 
     lost = [key for key in written if "Item" not in dynamodb.get_item(TableName="orders", Key={"id": {"S": key}})]
     assert lost == [], f"{len(lost)} writes undone by failed transactions"
+
+
+# Every AttributeValue type, nested ones included (binary inside maps and lists, empty ones).
+EVERY_TYPE = {
+    "id": {"S": "item-1"}, "n": {"N": "12.50"}, "b": {"B": b"\x00\xffbytes"},
+    "ss": {"SS": ["a", "b"]}, "ns": {"NS": ["1", "2.5"]}, "bs": {"BS": [b"x", b"\x01"]},
+    "null": {"NULL": True}, "yes": {"BOOL": True}, "no": {"BOOL": False}, "empty": {"S": ""},
+    "m": {"M": {"inner": {"S": "v"}, "blob": {"B": b"\x02"}, "deep": {"M": {"n": {"N": "0"}}}}},
+    "l": {"L": [{"S": "x"}, {"N": "1"}, {"B": b"\x03"}, {"L": []}, {"M": {}}, {"NULL": True}]},
+}
+
+
+def test_items_of_every_type_read_back_as_written(dynamodb):
+    dynamodb.create_table(TableName="types", BillingMode="PAY_PER_REQUEST",
+                          AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                          KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}])
+    dynamodb.put_item(TableName="types", Item=EVERY_TYPE)
+    key = {"id": EVERY_TYPE["id"]}
+    assert dynamodb.get_item(TableName="types", Key=key)["Item"] == EVERY_TYPE
+    assert dynamodb.query(TableName="types", KeyConditionExpression="id = :id",
+                          ExpressionAttributeValues={":id": EVERY_TYPE["id"]})["Items"] == [EVERY_TYPE]
+    assert dynamodb.scan(TableName="types")["Items"] == [EVERY_TYPE]
+    batch = dynamodb.batch_get_item(RequestItems={"types": {"Keys": [key]}})
+    assert batch["Responses"]["types"] == [EVERY_TYPE]
+    updated = dynamodb.update_item(TableName="types", Key=key, UpdateExpression="SET extra = :e",
+                                   ExpressionAttributeValues={":e": {"B": b"\x04"}},
+                                   ReturnValues="ALL_NEW")["Attributes"]
+    assert updated == {**EVERY_TYPE, "extra": {"B": b"\x04"}}
+
+
+def test_attribute_values_are_serialized_as_the_shape_walk_serializes_them():
+    """The copy writes the same JSON as moto's own serializer, for the same result."""
+    from moto.core.responses import get_service_model
+    from moto.core.serialize import JSONSerializer, XFormedAttributePicker
+    from moto.dynamodb.models.dynamo_type import Item
+
+    from localcloud.emulator.moto_fixes import copy_dynamodb_attribute_values
+
+    copy_dynamodb_attribute_values()
+
+    class ByShape(JSONSerializer):
+        _serialize_type_structure = JSONSerializer._localcloud_by_shape
+
+    operation = get_service_model("dynamodb").operation_model("Query")
+    # What moto's Query hands its serializer: items as `Item.to_json()` gives them.
+    stored = Item(hash_key=None, range_key=None, attrs=EVERY_TYPE).to_json()["Attributes"]
+    result = {"Items": [stored, stored], "Count": 2, "ScannedCount": 2}
+    copied = JSONSerializer(operation, value_picker=XFormedAttributePicker()).serialize(result)
+    walked = ByShape(operation, value_picker=XFormedAttributePicker()).serialize(result)
+    assert copied["body"] == walked["body"]
+    assert '"B": "AP9ieXRlcw=="' in copied["body"]  # base64 of the binary value
