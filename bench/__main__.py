@@ -27,6 +27,7 @@ BENCHMARKS = {
     "throughput": "bench.throughput",
     "reload": "bench.reload",
     "iam": "bench.iam",
+    "calls": "bench.order_calls",
 }
 
 

@@ -48,6 +48,7 @@ from localcloud.services.sns.fanout import SnsFanout
 from localcloud.services.sqs.poller import SqsPollers
 
 from .admin import admin_routes, format_summary
+from .call_counts import CallCounts
 from .gateway import Gateway, chained
 from .reload import CodeReloader
 
@@ -97,6 +98,7 @@ class LocalCloud:
         self.faults = Faults()
         # Each function's calls are evaluated against its role's identity policies.
         self.iam = IamEnforcer(iam, account_id=self.account_id, aws=self.aws)
+        self.calls = CallCounts(self.iam.caller)
         self.telemetry = Telemetry(self.aws)
         self.deliveries = Deliveries(self)
         # -- the services, in the order they start --
@@ -147,7 +149,8 @@ class LocalCloud:
         # Bind first (moto must be told the gateway's port), then start moto, then serve.
         self.gateway = Gateway(self.routes, host=self.host, port=self.port,
                                upstream_port=self.moto.port,
-                               intercept=chained(self.iam.intercept, self.faults.intercept))
+                               intercept=chained(self.calls.intercept, self.iam.intercept,
+                                                 self.faults.intercept))
         self.moto.start()
         self.gateway.start()
         self.moto.wait_ready()
@@ -280,6 +283,7 @@ class LocalCloud:
             "pipes": self.pipes.stats(),
             "faults": [fault.to_json() for fault in self.faults.list()],
             "iam": self.iam.stats(),
+            "calls": self.calls.stats(),
             "pids": {"local_cloud": os.getpid(), "moto": self.moto.pid,
                      "workers": self.executor.worker_pids()},
         }

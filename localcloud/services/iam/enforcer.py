@@ -91,6 +91,12 @@ class IamEnforcer:
                 "AWS_SECRET_ACCESS_KEY": keys["SecretAccessKey"],
                 "AWS_SESSION_TOKEN": keys["SessionToken"]}
 
+    def caller(self, request: GatewayRequest) -> str | None:
+        """The function whose worker signed `request` (its role session's name), if any."""
+        scope = credential_scope(request)
+        session = self._sessions.get(scope[0]) if scope else None
+        return session.principal.rsplit("/", 1)[-1] if session else None
+
     # -- the gateway hook -------------------------------------------------------------------
 
     def intercept(self, request: GatewayRequest) -> HttpResponse | None:
