@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from lambdas.shared.dal import inventory_table, orders_table
+from lambdas.shared.dal import inventory_table
 from lambdas.shared.logic import order_rules, order_status
 from lambdas.shared.plumbing.observability import count, get_logger, instrument
 from lambdas.shared.plumbing.validation import describe_validation_error
@@ -37,20 +37,19 @@ def validate(payload: dict[str, Any]) -> dict[str, Any]:
     except ValidationError as error:
         return _reject(payload.get("orderId"), describe_validation_error(error, "malformed order"))
 
-    order = orders_table.get_order(state.orderId)
-    if order is None:
-        return _reject(None, f"order {state.orderId} does not exist")
-    if order["status"] not in VALIDATABLE:
-        return _reject(None, f"order is {order['status']}")
-
     # Before any charge: an unknown product could only be refunded later.
     unknown = inventory_table.missing_products([item.productId for item in state.items])
     if unknown:
         return _reject(state.orderId, f"unknown product(s): {', '.join(unknown)}")
 
-    result = order_status.transition(state.orderId, OrderStatus.VALIDATED)
+    # The conditional write checks the order's status (no read before it): an order that is
+    # not PLACED/PROCESSING (or VALIDATED already, a retry) is left alone and reported.
+    try:
+        result = order_status.transition(state.orderId, OrderStatus.VALIDATED)
+    except order_status.OrderNotFound:
+        return _reject(None, f"order {state.orderId} does not exist")
     if result.status is not OrderStatus.VALIDATED:
-        return _reject(None, f"order is {result.status}")  # changed by someone else meanwhile
+        return _reject(None, f"order is {result.status}")
     count("OrdersValidated")
     return {"valid": True, "reason": None}
 

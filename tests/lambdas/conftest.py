@@ -18,6 +18,7 @@ import copy
 import json
 import logging
 import sys
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -269,3 +270,25 @@ def stdout_json(capsys: pytest.CaptureFixture[str]) -> Callable[[], list[dict[st
         return [json.loads(line) for line in lines if line.startswith("{")]
 
     return read
+
+
+@pytest.fixture
+def aws_calls(monkeypatch) -> list[tuple[str, str]]:
+    """The (service, operation) of every AWS call the test's thread makes from here on.
+
+    Only this thread's: a session-wide local cloud (tests/e2e) keeps polling in background
+    threads of the same process while this directory runs."""
+    from botocore.client import BaseClient
+
+    calls: list[tuple[str, str]] = []
+    real_call = BaseClient._make_api_call
+    test_thread = threading.get_ident()
+
+    def recording(client, operation, params):
+        if threading.get_ident() == test_thread:
+            calls.append((client.meta.service_model.service_name, operation))
+        return real_call(client, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", recording)
+    return calls
+

@@ -71,6 +71,19 @@ def test_unknown_order_is_invalid(order_cloud, lambda_context):
     assert result == {"valid": False, "reason": "order missing does not exist"}
 
 
+def test_a_valid_order_is_checked_by_the_conditional_write_alone(order_cloud, lambda_context,
+                                                                aws_calls):
+    order_cloud.add_order("o-1", status="PROCESSING")
+    del aws_calls[:]  # the handler's calls only
+
+    result = validate_order.handler(workflow_state("o-1"), lambda_context)
+
+    assert result == {"valid": True, "reason": None}
+    # No read of the order first: the status condition of the write decides.
+    assert [call for call in aws_calls if call[0] == "dynamodb"] == [
+        ("dynamodb", "BatchGetItem"), ("dynamodb", "UpdateItem")]
+
+
 def test_order_past_validation_is_left_alone(order_cloud, lambda_context):
     order_cloud.add_order("o-1", status="CONFIRMED")
 
