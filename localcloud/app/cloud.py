@@ -136,7 +136,7 @@ class LocalCloud:
             admin_routes(self, self.scheduler.fire, (self.faults, self.kill_workers)),
             self.rest_apis.routes(),
             self.lambda_.routes(), self.events.routes(), self.sns.routes(),
-            self.control_plane.routes())
+            self.control_plane.routes(), self.iam.routes())
         self.gateway: Gateway | None = None
 
     @property
