@@ -169,6 +169,7 @@ class LocalCloud:
             "hot reload: a saved file of a function or of shared code under the project retires"
             " that function's workers (next invocation: new code); a program change needs a "
             "restart" if self.reloader else "hot reload off (--no-reload): restart to run new code")
+        self.deployment.notes.append(self.control_plane.NOTE)
         roles = [spec.role_arn for spec in self.registry.functions.values()]
         self.iam.prepare(roles)
         self.deployment.notes.extend(self.iam.notes([arn.rsplit("/", 1)[-1] for arn in roles]))

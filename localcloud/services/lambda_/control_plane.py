@@ -60,6 +60,13 @@ _ENVIRONMENT_FIELDS = ("handler", "runtime", "role_arn", "environment", "timeout
 
 
 class LambdaControlPlane:
+    # The start-up summary's line: what is followed, and what still needs a restart.
+    NOTE = ("Lambda control plane followed live (writes through the endpoint): create-/"
+            "delete-function, update-function-configuration (handler, role, runtime, "
+            "environment, timeout, memory), update-function-code (zip), put-/delete-function-"
+            "concurrency, create-/update-/delete-event-source-mapping; not followed (restart "
+            "`up`): layers, logging config, aliases and versions, provisioned concurrency")
+
     def __init__(self, cloud: Cloud, *, code_root: str,
                  renew: Callable[[FunctionSpec], int], retire: Callable[[str], int],
                  mappings_changed: Callable[[], None]):

@@ -88,9 +88,13 @@ def function_status(status, function: str) -> dict:
     return status()["functions"].get(function, {})
 
 
-def test_a_function_created_after_the_deployment_runs(invoke, function):
+def test_a_function_created_after_the_deployment_runs(invoke, function, local_cloud):
     body = call(invoke, function)
     assert (body["handler"], body["version"], body["mode"]) == ("handler", "v1", "deployed")
+    # the start-up summary says what is followed live and what needs a restart
+    summary = local_cloud.summary()
+    assert "Lambda control plane followed live" in summary
+    assert "not followed (restart `up`): layers" in summary
 
 
 def test_new_configuration_reaches_the_next_cold_start_and_running_ones_finish(
