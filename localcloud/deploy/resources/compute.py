@@ -78,6 +78,9 @@ def function(ctx: Context, name: str, inputs: dict):
     )
     if spec.reserved_concurrency is not None and spec.reserved_concurrency < 0:
         spec.reserved_concurrency = None  # -1 means "unreserved"
+    if spec.reserved_concurrency is not None:  # in moto too: the control plane reads it back
+        ctx.aws("lambda").put_function_concurrency(
+            FunctionName=fn_name, ReservedConcurrentExecutions=spec.reserved_concurrency)
     with ctx.lock:
         previous = ctx.registry.functions.get(fn_name)
         if previous:  # an invoke config registered first keeps its settings

@@ -95,6 +95,8 @@ def test_function_exists_in_moto_and_in_the_registry(aws, local_cloud):
     assert config["Environment"]["Variables"]["FUNCTION_KEY"] == "slow"
     spec = local_cloud.registry.functions["fixture-slow"]
     assert spec.reserved_concurrency == 1
+    assert aws("lambda").get_function_concurrency(FunctionName="fixture-slow")[
+        "ReservedConcurrentExecutions"] == 1
     assert spec.log_format == "JSON" and spec.log_group == "/aws/lambda/fixture-slow"
     assert len(spec.layer_dirs) == 1  # the external Powertools layer comes from the venv
     fail = local_cloud.registry.functions["fixture-fail"]

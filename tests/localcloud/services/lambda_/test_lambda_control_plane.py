@@ -127,6 +127,15 @@ def test_new_configuration_reaches_the_next_cold_start_and_running_ones_finish(
     assert call(invoke, function)["handler"] == "other"
 
 
+def test_a_configuration_change_keeps_what_the_deployment_set(aws, local_cloud):
+    before = local_cloud.registry.functions["fixture-slow"]
+    aws("lambda").update_function_configuration(FunctionName="fixture-slow",
+                                                Description="changed after the deployment")
+    after = local_cloud.registry.functions["fixture-slow"]
+    assert after == before  # reserved concurrency, layers, logging config, environment...
+    assert after.reserved_concurrency == 1
+
+
 def test_new_code_runs_on_the_next_invocation(invoke, function, aws):
     first = call(invoke, function)
     aws("lambda").update_function_code(FunctionName=function, ZipFile=archive("v2"))
