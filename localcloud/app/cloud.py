@@ -6,6 +6,8 @@ their routes into the gateway's table, deploys the program, and starts its parts
     moto → gateway → telemetry → deployment → Lambda, REST APIs, EventBridge, SNS fan-out,
     SQS pollers, pipes, scheduler, alarm evaluator, hot reload of function code
 
+and follows Lambda control-plane writes made through the gateway (`LambdaControlPlane`).
+
 and stops them in reverse. The parts are an explicit list: a part that cannot be built fails
 the start with a traceback, never a half-running cloud.
 """
@@ -41,6 +43,7 @@ from localcloud.services.events.router import EventsRouter, matches
 from localcloud.services.events.scheduler import Scheduler
 from localcloud.services.iam.enforcer import DEFAULT_MODE as DEFAULT_IAM_MODE, IamEnforcer
 from localcloud.services.lambda_.concurrency import ACCOUNT_LIMIT
+from localcloud.services.lambda_.control_plane import LambdaControlPlane
 from localcloud.services.lambda_.executor import LambdaExecutor
 from localcloud.services.lambda_.service import LambdaService
 from localcloud.services.pipes.runner import PipeRunners
@@ -127,10 +130,15 @@ class LocalCloud:
             retire=self._new_code) if reload else None
         if self.reloader:
             self.parts.append(self.reloader)
+        # Lambda control-plane writes through the gateway reach the registry and the workers.
+        self.control_plane = LambdaControlPlane(
+            self, code_root=os.path.join(self.state_dir, "functions"), renew=self._new_code,
+            retire=self.executor.retire, mappings_changed=self.sqs_pollers.sync)
         self.routes = RouteTable().extend(
             admin_routes(self, self.scheduler.fire, (self.faults, self.kill_workers)),
             self.rest_apis.routes(),
-            self.lambda_.routes(), self.events.routes(), self.sns.routes())
+            self.lambda_.routes(), self.events.routes(), self.sns.routes(),
+            self.control_plane.routes(), self.iam.routes())
         self.gateway: Gateway | None = None
 
     @property
@@ -164,6 +172,7 @@ class LocalCloud:
             "hot reload: a saved file of a function or of shared code under the project retires"
             " that function's workers (next invocation: new code); a program change needs a "
             "restart" if self.reloader else "hot reload off (--no-reload): restart to run new code")
+        self.deployment.notes.append(self.control_plane.NOTE)
         roles = [spec.role_arn for spec in self.registry.functions.values()]
         self.iam.prepare(roles)
         self.deployment.notes.extend(self.iam.notes([arn.rsplit("/", 1)[-1] for arn in roles]))
@@ -236,7 +245,8 @@ class LocalCloud:
                                    qualifier=qualifier)
 
     def _new_code(self, spec: FunctionSpec) -> int:
-        """A function's code changed: retire its workers; provisioned ones are started again."""
+        """A function's code or configuration changed: retire its workers; provisioned ones
+        are started again."""
         retired = self.executor.retire(spec.name)
         if spec.provisioned_concurrency:
             threading.Thread(target=self.executor.prewarm, daemon=True, name="reload-prewarm",
@@ -281,6 +291,7 @@ class LocalCloud:
             "lambda_slots": self.executor.slots.stats(),
             "async_pending": self.lambda_.async_invoker.pending(),
             "pipes": self.pipes.stats(),
+            "polled_mappings": self.sqs_pollers.polled(),
             "faults": [fault.to_json() for fault in self.faults.list()],
             "iam": self.iam.stats(),
             "calls": self.calls.stats(),

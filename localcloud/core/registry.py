@@ -2,7 +2,9 @@
 
 moto would run event source mappings inside SendMessage and SNS → Lambda on Publish, without
 Docker and wrongly; so functions, mappings and Lambda subscriptions are kept here, and the
-services that run them (Lambda, SQS pollers, SNS fan-out) read them from the registry. moto
+services that run them (Lambda, SQS pollers, SNS fan-out) read them from the registry. Functions
+and mappings are also stored in moto (the control plane's store of truth); Lambda control-plane
+writes through the gateway update the registry (services/lambda_/control_plane.py). moto
 stores EventBridge Pipes but never runs them: their definitions are kept here for the pipe
 runners.
 """
@@ -47,7 +49,8 @@ class FunctionSpec:
 
 @dataclass
 class EventSourceMapping:
-    """An SQS event source mapping, kept out of moto (moto would run it itself)."""
+    """An SQS event source mapping: stored in moto (which never runs it, see
+    emulator/moto_fixes.py), polled by the local cloud."""
 
     uuid: str
     function_name: str
@@ -57,6 +60,22 @@ class EventSourceMapping:
     function_response_types: list[str] = field(default_factory=list)
     maximum_concurrency: int | None = None
     enabled: bool = True
+
+    @classmethod
+    def from_api(cls, configuration: dict) -> "EventSourceMapping":
+        """The mapping as Lambda's API describes it (Create/Get/UpdateEventSourceMapping)."""
+        return cls(
+            uuid=configuration["UUID"],
+            function_name=function_ref(configuration["FunctionArn"])[0],
+            event_source_arn=configuration["EventSourceArn"],
+            batch_size=int(configuration.get("BatchSize") or 10),
+            maximum_batching_window_seconds=int(
+                configuration.get("MaximumBatchingWindowInSeconds") or 0),
+            function_response_types=list(configuration.get("FunctionResponseTypes") or []),
+            maximum_concurrency=(configuration.get("ScalingConfig") or {}).get(
+                "MaximumConcurrency"),
+            enabled=configuration.get("State", "Enabled") in ("Enabled", "Enabling"),
+        )
 
 
 @dataclass

@@ -1,25 +1,12 @@
 """Scenarios j and k: the real AWS CLI against the endpoint; the daily report on demand, stored
 and summarised on the ops topic."""
 
-import json
-import os
-import subprocess
-import sys
 from datetime import datetime, timezone
 from decimal import Decimal
 
+from tests.aws_cli import aws_cli
 from tests.e2e.helpers import receive_all, subscribe_queue
 from tests.waiting import wait_for
-
-
-def aws_cli(endpoint: str, *args: str) -> dict:
-    env = {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-           "AWS_DEFAULT_REGION": "eu-west-1"}
-    result = subprocess.run([sys.executable, "-m", "awscli", "--endpoint-url", endpoint,
-                             "--output", "json", *args], capture_output=True, text=True,
-                            env=env, timeout=60)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout) if result.stdout.strip() else {}
 
 
 def test_aws_cli_works_against_the_local_endpoint(endpoint, outputs, api):

@@ -1,10 +1,10 @@
-"""Lambda: code is extracted to the state folder and run by the local executor; functions are
-also created in moto (so `lambda list-functions` works); triggers are kept out of moto."""
+"""Lambda: code is extracted to the state folder and run by the local executor; functions and
+event source mappings are also created in moto (so `lambda list-functions` and
+`list-event-source-mappings` work; moto never runs a mapping: emulator/moto_fixes.py)."""
 
 from __future__ import annotations
 
 import os
-import uuid
 
 from localcloud.core.registry import AsyncInvokeConfig, EventSourceMapping, FunctionSpec
 from .archives import extract, placeholder_zip
@@ -78,6 +78,9 @@ def function(ctx: Context, name: str, inputs: dict):
     )
     if spec.reserved_concurrency is not None and spec.reserved_concurrency < 0:
         spec.reserved_concurrency = None  # -1 means "unreserved"
+    if spec.reserved_concurrency is not None:  # in moto too: the control plane reads it back
+        ctx.aws("lambda").put_function_concurrency(
+            FunctionName=fn_name, ReservedConcurrentExecutions=spec.reserved_concurrency)
     with ctx.lock:
         previous = ctx.registry.functions.get(fn_name)
         if previous:  # an invoke config registered first keeps its settings
@@ -154,20 +157,22 @@ def function_event_invoke_config(ctx: Context, name: str, inputs: dict):
 
 
 def event_source_mapping(ctx: Context, name: str, inputs: dict):
-    # Registry only: moto would run the mapping itself inside SendMessage.
+    # Stored in moto, which never runs it (moto_fixes); the local cloud polls it.
     spec = _spec(ctx, inputs["functionName"])
     source = inputs.get("eventSourceArn", "")
     if ":sqs:" not in source:
         ctx.note(f"event source mapping {name}: only SQS sources are polled ({source or 'none'})")
     scaling = inputs.get("scalingConfig") or {}
-    mapping = EventSourceMapping(
-        uuid=str(uuid.uuid4()), function_name=spec.name, event_source_arn=source,
-        batch_size=as_int(inputs.get("batchSize"), 10),
-        maximum_batching_window_seconds=as_int(inputs.get("maximumBatchingWindowInSeconds"), 0),
-        function_response_types=list(inputs.get("functionResponseTypes") or []),
-        maximum_concurrency=as_int(scaling.get("maximumConcurrency")),
-        enabled=inputs.get("enabled", True) is not False,
-    )
+    created = ctx.aws("lambda").create_event_source_mapping(**drop_none({
+        "FunctionName": spec.name, "EventSourceArn": source,
+        "BatchSize": as_int(inputs.get("batchSize")),
+        "MaximumBatchingWindowInSeconds": as_int(inputs.get("maximumBatchingWindowInSeconds")),
+        "FunctionResponseTypes": list(inputs.get("functionResponseTypes") or []) or None,
+        "ScalingConfig": {"MaximumConcurrency": as_int(scaling["maximumConcurrency"])}
+        if scaling.get("maximumConcurrency") else None,
+        "Enabled": inputs.get("enabled", True) is not False,
+    }))
+    mapping = EventSourceMapping.from_api(created)
     with ctx.lock:
         ctx.registry.event_source_mappings.append(mapping)
     return mapping.uuid, {"uuid": mapping.uuid, "functionArn": spec.arn,

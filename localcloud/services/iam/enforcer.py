@@ -11,7 +11,8 @@ lets the call through and logs the statement that is missing, `off` checks nothi
 
 Not evaluated (said in the start-up summary): resource policies, service principals, AWS-managed
 policies (moto does not load them), and actions `calls.py` cannot map (allowed, listed once).
-Policies are read from moto once per role and read again after an IAM write through the gateway.
+Policies are read from moto once per role and read again after an IAM write through the gateway
+(once moto accepted it).
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from typing import Any, Callable, Iterator
 from urllib.parse import unquote
 
 from localcloud.core.faults import action_of, aws_error, credential_scope
-from localcloud.core.http import GatewayRequest, HttpResponse, json_response
+from localcloud.core.http import (AfterForward, GatewayRequest, HttpResponse, RouteTable,
+                                  json_response)
 
 from .calls import Call, CallMapper
 from .policy import Decision, Request, evaluate, unsupported_operators
@@ -105,7 +107,6 @@ class IamEnforcer:
         scope = credential_scope(request)
         session = self._sessions.get(scope[0]) if scope else None
         if session is None:
-            self._note_iam_write(request)
             return None
         call = self.mapper.call_of(request)
         if call is None:
@@ -170,11 +171,15 @@ class IamEnforcer:
                 PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]))
         return documents
 
-    def _note_iam_write(self, request: GatewayRequest) -> None:
-        named = action_of(request)
-        if named and named[0] == "iam" and named[1].startswith(_IAM_WRITES):
-            with self._lock:
-                self._policies.clear()
+    def routes(self) -> RouteTable:
+        """Policies are read again after an IAM write moto accepted: clearing them before the
+        write would let a call meanwhile cache the old ones."""
+        return RouteTable(after_forward=[AfterForward("iam:policy-writes", _is_iam_write,
+                                                      self._forget_policies)])
+
+    def _forget_policies(self, request: GatewayRequest, response: HttpResponse) -> None:
+        with self._lock:
+            self._policies.clear()
 
     def _note_unchecked(self, action: str) -> None:
         if action not in self.unchecked:
@@ -229,6 +234,11 @@ class IamEnforcer:
         return {"mode": self.mode, "calls_evaluated": self.evaluated,
                 "denies": list(self.denies),
                 "not_checked": sorted(self.unchecked)}
+
+
+def _is_iam_write(request: GatewayRequest) -> bool:
+    named = action_of(request)
+    return bool(named and named[0] == "iam" and named[1].startswith(_IAM_WRITES))
 
 
 def _granted_actions(document: dict) -> Iterator[str]:

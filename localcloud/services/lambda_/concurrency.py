@@ -38,6 +38,9 @@ class ConcurrencyLimits:
         self.lock = threading.Lock()
         self.unreserved_in_flight = 0
         self.in_flight: dict[str, int] = {}
+        # Of each function's executions, how many count in the unreserved pool: its reserved
+        # concurrency may change while they run (put-function-concurrency).
+        self.unreserved_by_function: dict[str, int] = {}
 
     def limit(self, spec: FunctionSpec) -> int:
         """The most executions of `spec` that may run at once."""
@@ -57,13 +60,16 @@ class ConcurrencyLimits:
                 return "ConcurrentInvocationLimitExceeded"
             else:
                 self.unreserved_in_flight += 1
+                self.unreserved_by_function[spec.name] = (
+                    self.unreserved_by_function.get(spec.name, 0) + 1)
             self.in_flight[spec.name] = running + 1
             return None
 
     def release(self, spec: FunctionSpec) -> None:
         with self.lock:
             self.in_flight[spec.name] -= 1
-            if spec.reserved_concurrency is None:
+            if self.unreserved_by_function.get(spec.name):
+                self.unreserved_by_function[spec.name] -= 1
                 self.unreserved_in_flight -= 1
 
 

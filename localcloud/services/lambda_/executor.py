@@ -282,6 +282,7 @@ class LambdaExecutor:
             return api_error(400, "InvalidRequestContentException",
                              "Could not parse request body into json")
         pool = self._pool(spec)
+        pool.spec = spec  # the newest configuration (update-function-configuration)
         dimensions = {"FunctionName": spec.name}
         reason = self.limits.acquire(spec)
         if reason:

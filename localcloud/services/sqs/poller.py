@@ -10,6 +10,10 @@ synchronously with the SQS event, and delete what succeeded:
   invalid response (not an object, an unknown or empty itemIdentifier) fails the whole batch;
 - function error or throttle: nothing is deleted.
 
+Mappings follow the control plane (`sync`): update-event-source-mapping (batch size, batching
+window, Enabled) takes effect on the next receive, delete-event-source-mapping and
+delete-function stop the pollers.
+
 Messages not deleted become visible again after the queue's visibility timeout, and moto moves
 them to the dead-letter queue on the receive after `maxReceiveCount`. SQS times (visibility
 timeout, batching window, long polling) are real seconds: moto's SQS runs in real time.
@@ -22,6 +26,7 @@ import json
 import logging
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from localcloud.core.arns import Arn
@@ -36,36 +41,83 @@ MAX_THREADS_PER_MAPPING = 4  # cap on maximum_concurrency: keep it light on a sm
 
 
 class SqsPollers:
-    """One set of poller threads per enabled SQS event source mapping."""
+    """One set of poller threads per enabled SQS event source mapping of an existing function.
+
+    `sync()` follows the registry after a control-plane change: a mapping deleted, disabled or
+    whose function was deleted stops (a batch being processed finishes); a new or re-enabled
+    one starts; a changed one is read by its pollers on their next receive."""
 
     def __init__(self, cloud: Cloud):
         self.cloud = cloud
-        self._stop = threading.Event()
-        self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+        self._started = False
+        self._running: dict[str, _Running] = {}  # by mapping UUID
 
     def start(self) -> None:
         """Start polling every enabled mapping in the registry (call again after stop())."""
-        if self._threads:
-            return
-        self._stop.clear()
-        for mapping in list(self.cloud.registry.event_source_mappings):
-            if not mapping.enabled or ":sqs:" not in mapping.event_source_arn:
-                continue
-            poller = _MappingPoller(self.cloud, mapping, self._stop)
-            concurrency = mapping.maximum_concurrency or 1
-            for index in range(max(1, min(concurrency, MAX_THREADS_PER_MAPPING))):
-                queue_name = Arn.parse(mapping.event_source_arn).resource_name
-                thread = threading.Thread(target=poller.run, daemon=True,
-                                          name=f"sqs-poller-{queue_name}-{index}")
-                self._threads.append(thread)
-                thread.start()
+        with self._lock:
+            self._started = True
+        self.sync()
+
+    def sync(self) -> None:
+        registry = self.cloud.registry
+        wanted = {mapping.uuid: mapping for mapping in list(registry.event_source_mappings)
+                  if mapping.enabled and ":sqs:" in mapping.event_source_arn
+                  and registry.function(mapping.function_name) is not None}
+        with self._lock:
+            if not self._started:
+                return
+            for uuid, running in list(self._running.items()):
+                mapping = wanted.get(uuid)
+                if mapping is None or _threads(mapping) != len(running.threads):
+                    running.stop.set()  # not joined: a batch in flight finishes on its own
+                    del self._running[uuid]
+                else:
+                    running.poller.mapping = mapping
+            for uuid, mapping in wanted.items():
+                if uuid not in self._running:
+                    self._running[uuid] = _Running.start(self.cloud, mapping)
+
+    def polled(self) -> list[str]:
+        """The UUIDs of the mappings being polled."""
+        with self._lock:
+            return sorted(self._running)
 
     def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
+        with self._lock:
+            self._started = False
+            running, self._running = list(self._running.values()), {}
+        for one in running:
+            one.stop.set()
         deadline = time.monotonic() + timeout
-        for thread in self._threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
-        self._threads = []
+        for one in running:
+            for thread in one.threads:
+                thread.join(max(0.0, deadline - time.monotonic()))
+
+
+def _threads(mapping: EventSourceMapping) -> int:
+    return max(1, min(mapping.maximum_concurrency or 1, MAX_THREADS_PER_MAPPING))
+
+
+@dataclass
+class _Running:
+    """The poller threads of one mapping and the event that stops them."""
+
+    poller: "_MappingPoller"
+    stop: threading.Event
+    threads: list[threading.Thread]
+
+    @classmethod
+    def start(cls, cloud: Cloud, mapping: EventSourceMapping) -> "_Running":
+        stop = threading.Event()
+        poller = _MappingPoller(cloud, mapping, stop)
+        queue_name = Arn.parse(mapping.event_source_arn).resource_name
+        threads = [threading.Thread(target=poller.run, daemon=True,
+                                    name=f"sqs-poller-{queue_name}-{index}")
+                   for index in range(_threads(mapping))]
+        for thread in threads:
+            thread.start()
+        return cls(poller, stop, threads)
 
 
 def lambda_message_attribute(value: dict[str, Any]) -> dict[str, Any]:

@@ -70,16 +70,19 @@ def test_queue_attributes_and_redrive_to_the_dlq(aws, outputs):
     assert policy["Statement"][0]["Action"] == "sqs:SendMessage"
 
 
-def test_triggers_are_kept_out_of_moto(aws, local_cloud, outputs):
-    # moto would run these itself (and fail without Docker): only the registry has them.
-    assert aws("lambda").list_event_source_mappings()["EventSourceMappings"] == []
+def test_triggers_are_run_by_the_local_cloud_not_by_moto(aws, local_cloud, outputs):
+    # moto would run these itself (and fail without Docker): SNS → Lambda subscriptions are in
+    # the registry only; mappings are stored in moto too (it never runs them: moto_fixes).
     subscriptions = aws("sns").list_subscriptions_by_topic(TopicArn=outputs["topicArn"])
     assert [s["Protocol"] for s in subscriptions["Subscriptions"]] == ["sqs"]
     registry = local_cloud.registry
-    [mapping] = registry.event_source_mappings
+    queue_arn = "arn:aws:sqs:us-east-1:123456789012:work"
+    [stored] = aws("lambda").list_event_source_mappings(
+        EventSourceArn=queue_arn)["EventSourceMappings"]
+    [mapping] = [m for m in registry.event_source_mappings if m.event_source_arn == queue_arn]
+    assert mapping.uuid == stored["UUID"]
     assert (mapping.function_name, mapping.batch_size, mapping.maximum_batching_window_seconds,
             mapping.function_response_types) == ("fixture-echo", 5, 1, ["ReportBatchItemFailures"])
-    assert mapping.event_source_arn == "arn:aws:sqs:us-east-1:123456789012:work"
     [subscription] = registry.sns_lambda_subscriptions
     assert subscription.topic_arn == outputs["topicArn"]
     assert subscription.function_arn.endswith(":function:fixture-echo")
@@ -92,6 +95,8 @@ def test_function_exists_in_moto_and_in_the_registry(aws, local_cloud):
     assert config["Environment"]["Variables"]["FUNCTION_KEY"] == "slow"
     spec = local_cloud.registry.functions["fixture-slow"]
     assert spec.reserved_concurrency == 1
+    assert aws("lambda").get_function_concurrency(FunctionName="fixture-slow")[
+        "ReservedConcurrentExecutions"] == 1
     assert spec.log_format == "JSON" and spec.log_group == "/aws/lambda/fixture-slow"
     assert len(spec.layer_dirs) == 1  # the external Powertools layer comes from the venv
     fail = local_cloud.registry.functions["fixture-fail"]

@@ -1,9 +1,12 @@
 """The moto server as the local cloud runs it: a failing DynamoDB transaction leaves other
-requests' writes alone, as on AWS."""
+requests' writes alone, as on AWS; items of every type read back as written; event source
+mappings are stored, never run by moto."""
 
 from __future__ import annotations
 
+import io
 import threading
+import zipfile
 
 import pytest
 
@@ -97,3 +100,30 @@ def test_attribute_values_are_serialized_as_the_shape_walk_serializes_them():
     walked = ByShape(operation, value_picker=XFormedAttributePicker()).serialize(result)
     assert copied["body"] == walked["body"]
     assert '"B": "AP9ieXRlcw=="' in copied["body"]  # base64 of the binary value
+
+
+def test_an_event_source_mapping_is_stored_and_never_run_by_moto(moto_client):
+    iam, lambda_, sqs = moto_client("iam"), moto_client("lambda"), moto_client("sqs")
+    role = iam.create_role(RoleName="mapped", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as files:
+        files.writestr("app.py", "def handler(event, context):\n    return None\n")
+    lambda_.create_function(FunctionName="mapped", Runtime="python3.13", Role=role,
+                            Handler="app.handler", Code={"ZipFile": archive.getvalue()})
+    url = sqs.create_queue(QueueName="mapped")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"]
+    created = lambda_.create_event_source_mapping(EventSourceArn=arn, FunctionName="mapped",
+                                                  BatchSize=5)
+
+    sqs.send_message(QueueUrl=url, MessageBody="for the local poller")
+
+    [listed] = lambda_.list_event_source_mappings(FunctionName="mapped")["EventSourceMappings"]
+    assert (listed["UUID"], listed["BatchSize"], listed["State"]) == (created["UUID"], 5,
+                                                                      "Enabled")
+    # moto ran no mapping (it would have received the message once, failed to run the function
+    # without Docker and made it visible again): this is the message's first receive
+    received = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1,
+                                   MessageSystemAttributeNames=["ApproximateReceiveCount"])
+    assert [(message["Body"], message["Attributes"]["ApproximateReceiveCount"])
+            for message in received.get("Messages", [])] == [("for the local poller", "1")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import threading
@@ -10,11 +11,12 @@ import time
 import pytest
 
 from localcloud.core.ports import InvokeResult
-from localcloud.core.registry import EventSourceMapping
+from localcloud.core.registry import EventSourceMapping, FunctionSpec
 from localcloud.services.sqs.poller import SqsPollers, reported_failures
 from tests.localcloud.triggers_support import (  # noqa: F401  (moto_url is a fixture)
     TestCloud,
     drain,
+    function_arn,
     make_queue,
     moto_url,
     queue_depth,
@@ -47,8 +49,14 @@ def queue_with_dlq(cloud, *, max_receive_count=2, visibility_timeout=1):
 
 
 def map_queue(cloud, arn, function, **settings):
-    cloud.registry.event_source_mappings.append(EventSourceMapping(
-        uuid=unique("esm"), function_name=function, event_source_arn=arn, **settings))
+    """A mapping of `arn` to `function` (registered too: only existing functions are polled)."""
+    cloud.registry.functions[function] = FunctionSpec(
+        name=function, arn=function_arn(function), handler="app.handler", runtime="python3.13",
+        role_arn="", code_dir="", layer_dirs=[], environment={})
+    mapping = EventSourceMapping(uuid=unique("esm"), function_name=function,
+                                 event_source_arn=arn, **settings)
+    cloud.registry.event_source_mappings.append(mapping)
+    return mapping
 
 
 def records(call):
@@ -220,3 +228,33 @@ def test_maximum_concurrency_runs_batches_in_parallel(cloud, pollers):
 ])
 def test_batch_item_failure_responses(payload, expected):
     assert reported_failures(payload, {"m1", "m2"}) == expected
+
+
+def test_sync_follows_changed_disabled_and_orphaned_mappings(cloud, pollers):
+    sqs = cloud.aws("sqs")
+    url, arn, _ = queue_with_dlq(cloud, visibility_timeout=30)
+    mapping = map_queue(cloud, arn, "follower", batch_size=1)
+    pollers.start()
+    sqs.send_message(QueueUrl=url, MessageBody="first")
+    wait_until(lambda: cloud.calls("follower"))
+    assert pollers.polled() == [mapping.uuid]
+
+    # a new batch size: read on the next receive, by the same pollers
+    cloud.registry.event_source_mappings = [
+        dataclasses.replace(mapping, batch_size=3, maximum_batching_window_seconds=1)]
+    pollers.sync()
+    sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": str(n), "MessageBody": str(n)}
+                                                  for n in range(3)])
+    wait_until(lambda: len(cloud.calls("follower")) == 2)
+    assert len(records(cloud.calls("follower")[1])) == 3
+
+    cloud.registry.event_source_mappings = [dataclasses.replace(mapping, enabled=False)]
+    pollers.sync()
+    assert pollers.polled() == []
+
+    cloud.registry.event_source_mappings = [mapping]
+    pollers.sync()
+    assert pollers.polled() == [mapping.uuid]
+    del cloud.registry.functions["follower"]  # the function was deleted: its mapping stays
+    pollers.sync()
+    assert pollers.polled() == []
