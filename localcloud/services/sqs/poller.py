@@ -13,6 +13,9 @@ synchronously with the SQS event, and delete what succeeded:
 Messages not deleted become visible again after the queue's visibility timeout, and moto moves
 them to the dead-letter queue on the receive after `maxReceiveCount`. SQS times (visibility
 timeout, batching window, long polling) are real seconds: moto's SQS runs in real time.
+
+`SqsPollers.recent` keeps the last batches handed to a function (queue, function, messages,
+which failed), newest last, for the console: a processed message is deleted from its queue.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import json
 import logging
 import threading
 import time
+from collections import deque
 from typing import Any
 
 from localcloud.core.arns import Arn
@@ -33,6 +37,7 @@ log = logging.getLogger("localcloud.sqs_poller")
 
 LONG_POLL_SECONDS = 1  # short enough that stop() returns within about a second
 MAX_THREADS_PER_MAPPING = 4  # cap on maximum_concurrency: keep it light on a small machine
+RECENT_BATCHES = 500  # batches remembered for the console
 
 
 class SqsPollers:
@@ -42,6 +47,7 @@ class SqsPollers:
         self.cloud = cloud
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self.recent: deque[dict] = deque(maxlen=RECENT_BATCHES)
 
     def start(self) -> None:
         """Start polling every enabled mapping in the registry (call again after stop())."""
@@ -51,7 +57,7 @@ class SqsPollers:
         for mapping in list(self.cloud.registry.event_source_mappings):
             if not mapping.enabled or ":sqs:" not in mapping.event_source_arn:
                 continue
-            poller = _MappingPoller(self.cloud, mapping, self._stop)
+            poller = _MappingPoller(self.cloud, mapping, self._stop, self.recent)
             concurrency = mapping.maximum_concurrency or 1
             for index in range(max(1, min(concurrency, MAX_THREADS_PER_MAPPING))):
                 queue_name = Arn.parse(mapping.event_source_arn).resource_name
@@ -111,10 +117,12 @@ def reported_failures(payload: bytes, message_ids: set[str]) -> set[str] | None:
 class _MappingPoller:
     """Polls one queue for one function; `run` may execute on several threads at once."""
 
-    def __init__(self, cloud: Cloud, mapping: EventSourceMapping, stop: threading.Event):
+    def __init__(self, cloud: Cloud, mapping: EventSourceMapping, stop: threading.Event,
+                 recent: deque[dict]):
         self.cloud = cloud
         self.mapping = mapping
         self.stop = stop
+        self.recent = recent
         self.sqs = cloud.aws("sqs")
         self._queue_url: str | None = None
 
@@ -195,21 +203,33 @@ class _MappingPoller:
         return record
 
     def _process(self, batch: list[dict]) -> None:
+        received = time.time()
+        failed = self._run_batch(batch)
+        self.recent.append({
+            "at": received, "queue_arn": self.mapping.event_source_arn,
+            "function": self.mapping.function_name,
+            "messages": [{"messageId": m["MessageId"], "body": m.get("Body", "")} for m in batch],
+            "failed": sorted(failed) if failed is not None else "all"})
+
+    def _run_batch(self, batch: list[dict]) -> set[str] | None:
+        """Invoke the function with a batch and delete what succeeded; returns the ids of the
+        messages that failed, None when the whole batch did."""
         event = {"Records": [self._record(message) for message in batch]}
         result = self.cloud.invoke(self.mapping.function_name, json.dumps(event).encode())
         if not result.ok:
             log.info("%s failed a batch of %d (status %d, %s): messages return after the "
                      "visibility timeout", self.mapping.function_name, len(batch),
                      result.status_code, result.function_error)
-            return
+            return None
         failed: set[str] | None = set()
         if "ReportBatchItemFailures" in self.mapping.function_response_types:
             failed = reported_failures(result.payload, {m["MessageId"] for m in batch})
             if failed is None:
                 log.warning("%s returned an invalid batchItemFailures response: the whole "
                             "batch of %d failed", self.mapping.function_name, len(batch))
-                return
+                return None
         self._delete([m for m in batch if m["MessageId"] not in failed])
+        return failed
 
     def _delete(self, messages: list[dict]) -> None:
         for start in range(0, len(messages), 10):
