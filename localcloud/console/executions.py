@@ -3,7 +3,8 @@ machine's graph with the path taken and each state's input and output (GetExecut
 
 The graph is the definition's top-level states in the order a walk from `StartAt` reaches them,
 each with its transitions (`Next`, Choice rules and `Default`, `Catch`); the states entered
-and the transitions taken are marked. States inside a Parallel or Map state are not drawn."""
+and the transitions taken are marked. `drawing` lays it out for an inline SVG: one row per
+step of that walk. States inside a Parallel or Map state are not drawn."""
 
 from __future__ import annotations
 
@@ -74,14 +75,51 @@ def visits(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def graph(definition: dict[str, Any], path: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The states to draw: name, type, transitions (each marked taken or not), visits."""
+    """The states to draw: index, name, type, transitions (each marked taken or not),
+    visits."""
     states = definition.get("States", {})
     taken = {(a["name"], b["name"]) for a, b in zip(path, path[1:])}
-    return [{"name": name, "type": states[name].get("Type", ""),
+    return [{"index": index, "name": name, "type": states[name].get("Type", ""),
              "visits": [v for v in path if v["name"] == name],
              "transitions": [{"label": label, "to": target, "taken": (name, target) in taken}
                              for label, target in transitions(states[name])]}
-            for name in walk_order(definition)]
+            for index, name in enumerate(walk_order(definition))]
+
+
+BOX_WIDTH, BOX_HEIGHT, COLUMN_GAP, ROW_GAP = 180, 34, 24, 56
+
+
+def drawing(definition: dict[str, Any], states: list[dict[str, Any]]) -> dict[str, Any]:
+    """Boxes (x, y, state) and edges (x1, y1, x2, y2, taken) of the graph, each state on the
+    row of its distance from StartAt, and the picture's size."""
+    depth = {definition.get("StartAt"): 0}
+    for name in walk_order(definition):  # breadth-first: a state's depth is known before
+        for _, target in transitions(definition["States"][name]):
+            depth.setdefault(target, depth.get(name, 0) + 1)
+    unreached = max(depth.values(), default=0) + 1
+    rows: dict[int, list[dict[str, Any]]] = {}
+    for state in states:
+        rows.setdefault(depth.get(state["name"], unreached), []).append(state)
+    width = max(len(row) for row in rows.values()) * (BOX_WIDTH + COLUMN_GAP) + COLUMN_GAP
+    boxes = {}
+    for index, row in enumerate(sorted(rows)):
+        offset = (width - len(rows[row]) * (BOX_WIDTH + COLUMN_GAP) + COLUMN_GAP) / 2
+        for column, state in enumerate(rows[row]):
+            boxes[state["name"]] = {"x": offset + column * (BOX_WIDTH + COLUMN_GAP),
+                                    "y": ROW_GAP / 2 + index * (BOX_HEIGHT + ROW_GAP),
+                                    "state": state}
+    edges = []
+    for state in states:
+        start = boxes[state["name"]]
+        for transition in state["transitions"]:
+            end = boxes.get(transition["to"])
+            if end is not None:
+                edges.append({"x1": start["x"] + BOX_WIDTH / 2, "y1": start["y"] + BOX_HEIGHT,
+                              "x2": end["x"] + BOX_WIDTH / 2, "y2": end["y"],
+                              "taken": transition["taken"]})
+    return {"boxes": list(boxes.values()), "edges": edges, "width": width,
+            "height": len(rows) * (BOX_HEIGHT + ROW_GAP), "box_width": BOX_WIDTH,
+            "box_height": BOX_HEIGHT}
 
 
 def execution(source: Source, arn: str) -> dict[str, Any]:
@@ -91,5 +129,6 @@ def execution(source: Source, arn: str) -> dict[str, Any]:
         stateMachineArn=described["stateMachineArn"])["definition"])
     events = history(source, arn)
     path = visits(events)
-    return {"execution": described, "path": path, "states": graph(definition, path),
-            "events": events}
+    states = graph(definition, path)
+    return {"execution": described, "path": path, "states": states,
+            "drawing": drawing(definition, states), "events": events}

@@ -48,11 +48,12 @@ def queues(source: Source) -> list[dict[str, Any]]:
 
 
 def dead_letter_arns(source: Source) -> set[str]:
-    """Queues that collect failures other than SQS redrive: EventBridge targets' DLQs and
-    functions' asynchronous on-failure destinations."""
+    """Queues that collect failures other than SQS redrive: EventBridge targets' DLQs,
+    functions' asynchronous on-failure destinations and pipes' DLQs."""
     events = source.aws("events")
-    arns = {spec.async_config.on_failure_arn for spec in source.registry.functions.values()
-            if spec.async_config.on_failure_arn}
+    registry = source.registry
+    arns = {spec.async_config.on_failure_arn for spec in registry.functions.values()}
+    arns |= {pipe.dead_letter_arn for pipe in registry.pipes}
     for bus in all_items(events, "list_event_buses", "EventBuses"):
         for rule in all_items(events, "list_rules", "Rules", EventBusName=bus["Name"]):
             for target in all_items(events, "list_targets_by_rule", "Targets",

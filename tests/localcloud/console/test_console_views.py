@@ -2,7 +2,7 @@
 by component, and the static files it serves (no cloud needed)."""
 
 from localcloud.console import render
-from localcloud.console.executions import graph, visits, walk_order
+from localcloud.console.executions import BOX_HEIGHT, drawing, graph, visits, walk_order
 from localcloud.console.resources import by_component
 
 DEFINITION = {
@@ -49,6 +49,20 @@ def test_the_path_taken_marks_states_and_transitions_with_their_input_and_output
     labels = [t["label"] for t in states["Check"]["transitions"]]
     assert labels == ["choice 1", "default"]
     assert states["Charge"]["transitions"][1]["label"] == "catch States.ALL"
+
+
+def test_the_drawing_puts_each_state_on_the_row_of_its_distance_from_start():
+    states = graph(DEFINITION, visits(_history("Check", "Charge", "Done")))
+    picture = drawing(DEFINITION, states)
+    rows = {box["state"]["name"]: box["y"] for box in picture["boxes"]}
+    assert rows["Check"] < rows["Charge"] == rows["Failed"] < rows["Done"] == rows["Refund"]
+    assert rows["Orphan"] > rows["Done"]  # unreachable: last
+    assert all(box["x"] >= 0 and box["x"] + picture["box_width"] <= picture["width"]
+               for box in picture["boxes"])
+    assert max(rows.values()) + BOX_HEIGHT <= picture["height"]
+    taken = [(e["y1"] < e["y2"]) for e in picture["edges"] if e["taken"]]
+    assert taken == [True, True]  # Check → Charge → Done, drawn downwards
+    assert len(picture["edges"]) == sum(len(s["transitions"]) for s in states)
 
 
 def test_a_state_entered_twice_keeps_both_visits():
