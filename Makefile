@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Headless Chromium for the console's browser tests, from the Debian packages.
+BROWSER := $(VENV)/.browser
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: up test unit lambdas localcloud e2e bench clean
 
@@ -12,10 +15,17 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
+# apt-get runs only when chromium or chromedriver is missing.
+$(BROWSER): $(STAMP)
+	command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		{ $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive \
+		  apt-get install -y -q chromium chromium-driver; }
+	touch $(BROWSER)
+
 up: $(STAMP) ## deploy the `local` stack onto the local cloud and serve it until Ctrl-C
 	$(PY) -m localcloud up --stack local
 
-test: $(STAMP) ## every test layer: unit (Pulumi mocks), handlers (moto), local cloud, end to end
+test: $(STAMP) $(BROWSER) ## every test layer: unit (Pulumi mocks), handlers (moto), local cloud, end to end
 	$(PY) -m pytest
 
 unit: $(STAMP)
@@ -27,7 +37,7 @@ lambdas: $(STAMP)
 localcloud: $(STAMP)
 	$(PY) -m pytest tests/localcloud
 
-e2e: $(STAMP)
+e2e: $(STAMP) $(BROWSER)
 	$(PY) -m pytest tests/e2e
 
 bench: $(STAMP)

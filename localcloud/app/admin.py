@@ -154,6 +154,7 @@ def format_summary(cloud: Observed) -> str:
             lines.append(f"    {key:<{width}}: {shown}")
     lines += ["", "Fault injection: python -m localcloud fault add|list|clear|kill-worker "
               "(/_localcloud/faults)"]
+    lines += ["", f"Console: {cloud.endpoint_url}/_localcloud/"]
     lines += ["", f"Endpoint: {cloud.endpoint_url}   (AWS_ENDPOINT_URL={cloud.endpoint_url}, "
               "any credentials)",
               f"Ready in {cloud.ready_seconds:.1f}s (deployment {deployment.seconds:.1f}s)."

@@ -6,10 +6,10 @@ their routes into the gateway's table, deploys the program, and starts its parts
     moto → gateway → telemetry → deployment → Lambda, REST APIs, EventBridge, SNS fan-out,
     SQS pollers, pipes, scheduler, alarm evaluator, hot reload of function code
 
-and follows Lambda control-plane writes made through the gateway (`LambdaControlPlane`).
-
 and stops them in reverse. The parts are an explicit list: a part that cannot be built fails
-the start with a traceback, never a half-running cloud.
+the start with a traceback, never a half-running cloud. It follows Lambda control-plane writes
+made through the gateway (`LambdaControlPlane`); the console (`localcloud.console`, pages at
+`/_localcloud/`) reads it through `Source`.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from localcloud.core.http import RouteTable
 from localcloud.core.ports import InvokeResult, Part
 from localcloud.core.registry import FunctionSpec, Registry
 from localcloud.core.telemetry import Telemetry
+from localcloud.console.routes import console_routes
 from localcloud.deploy.deployer import Deployment, deploy_in_subprocess
 from localcloud.deploy.stack_config import load_stack_config
 from localcloud.emulator.moto_server import MotoServer, free_port
@@ -135,6 +136,7 @@ class LocalCloud:
             self, code_root=os.path.join(self.state_dir, "functions"), renew=self._new_code,
             retire=self.executor.retire, mappings_changed=self.sqs_pollers.sync)
         self.routes = RouteTable().extend(
+            console_routes(self),  # before the admin table's catch-all of /_localcloud/
             admin_routes(self, self.scheduler.fire, (self.faults, self.kill_workers)),
             self.rest_apis.routes(),
             self.lambda_.routes(), self.events.routes(), self.sns.routes(),
@@ -301,6 +303,17 @@ class LocalCloud:
 
     def summary(self) -> str:
         return format_summary(self)
+
+    # -- what the console reads (console.source.Source) ----------------------------------------
+
+    def function_stats(self) -> dict[str, dict]:
+        return self.executor.stats()
+
+    def recent_events(self) -> list[dict]:
+        return list(self.events.recent)
+
+    def recent_batches(self) -> list[dict]:
+        return list(self.sqs_pollers.recent)
 
 
 def start_local_cloud(project_dir: str, *, stack: str = "local", port: int = 0,

@@ -27,7 +27,7 @@ from localcloud.core.arns import ACCOUNT_ID, DEFAULT_REGION
 from localcloud.core.registry import (AsyncInvokeConfig, EventSourceMapping, FunctionSpec,
                                       PipeSpec, Registry, SnsLambdaSubscription)
 
-from .provider import LocalProvider
+from .provider import LocalProvider, RecordingMonitor
 from .stack_config import DeployError, load_stack_config
 
 log = logging.getLogger("localcloud.deployer")
@@ -48,6 +48,8 @@ class Deployment:
     not_emulated: dict[str, list[str]] = field(default_factory=dict)  # type token -> names
     notes: list[str] = field(default_factory=list)
     external_layers: list[str] = field(default_factory=list)
+    # every registered resource: urn, type, name, parent (URN), id
+    resources: list[dict[str, str]] = field(default_factory=list)
     seconds: float = 0.0
 
     def to_json(self) -> str:
@@ -112,11 +114,13 @@ def deploy(project_dir: str, stack: str, *, endpoint_url: str, state_dir: str) -
     ctx = Context(aws=aws, region=region, account_id=ACCOUNT_ID, endpoint_url=endpoint_url,
                   state_dir=state_dir, project_dir=project_dir, project=project, stack=stack)
     provider = LocalProvider(ctx)
+    monitor = RecordingMonitor(provider)
 
     os.chdir(project_dir)
     sys.path.insert(0, project_dir)
     pulumi_config.set_all_config(config, secret_keys)
-    pulumi.runtime.set_mocks(provider, project=project, stack=stack, preview=False)
+    pulumi.runtime.set_mocks(provider, project=project, stack=stack, preview=False,
+                             monitor=monitor)
 
     async def program() -> None:
         runpy.run_path(os.path.join(project_dir, "__main__.py"), run_name="__main__")
@@ -144,7 +148,8 @@ def deploy(project_dir: str, stack: str, *, endpoint_url: str, state_dir: str) -
         project=project, stack=stack, region=region, outputs=outputs, registry=ctx.registry,
         created=dict(provider.created), components=dict(provider.components),
         not_emulated={k: v for k, v in provider.not_emulated.items()}, notes=ctx.notes,
-        external_layers=sorted(ctx.external_layers), seconds=time.monotonic() - started,
+        external_layers=sorted(ctx.external_layers), resources=monitor.registered,
+        seconds=time.monotonic() - started,
     )
 
 

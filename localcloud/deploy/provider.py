@@ -3,6 +3,8 @@
 `new_resource` hands each custom resource to its type's handler (`resources/`), which creates
 it in moto and returns real ids, ARNs and URLs; component resources create nothing; any other
 type is listed as not emulated. `call` answers the data-source invokes programs commonly use.
+`RecordingMonitor` keeps every registration's URN, parent and id (the console shows resources by
+component: the mocks' URNs carry only the parent's type, not which component it is).
 """
 
 from __future__ import annotations
@@ -14,8 +16,23 @@ from collections import Counter, defaultdict
 from typing import Any
 
 import pulumi
+from pulumi.runtime.mocks import MockMonitor
 
 log = logging.getLogger("localcloud.deployer")
+
+
+class RecordingMonitor(MockMonitor):
+    """The SDK's mock monitor, also recording each resource's type, name, parent URN and id."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks):
+        super().__init__(mocks)
+        self.registered: list[dict[str, str]] = []
+
+    def RegisterResource(self, request):  # noqa: N802 (the monitor's RPC name)
+        response = super().RegisterResource(request)
+        self.registered.append({"urn": response.urn, "type": request.type, "name": request.name,
+                                "parent": request.parent, "id": response.id})
+        return response
 
 
 class LocalProvider(pulumi.runtime.Mocks):

@@ -14,6 +14,9 @@ Matching uses moto's own `EventPattern` class, which also answers TestEventPatte
 5.2.5's own returns an empty response: not implemented); the class is right for numeric ranges, prefix, suffix,
 anything-but, exists, wildcard and `$or`. Matching in process costs about 5 µs per rule; a
 call to moto costs about 5 ms.
+
+`recent` keeps the last events routed (when, bus, event, matched rules) for the console's order
+timeline: nothing else keeps an event once delivered.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import logging
 import threading
 import time
 import uuid
+from collections import deque
 from datetime import datetime, timezone
 from typing import Any, Callable
 
@@ -44,6 +48,7 @@ MAX_ENTRIES = 10
 # The fields TestEventPattern requires of its event, as AWS documents them.
 TEST_EVENT_FIELDS = ("id", "account", "source", "time", "region", "resources", "detail-type")
 MAX_BUS_HOPS = 5  # bus → bus chains; AWS detects loops too
+RECENT_EVENTS = 500  # events remembered for the console
 
 
 class PutEventsError(Exception):
@@ -127,6 +132,8 @@ class EventsRouter:
         self._rules: dict[str, tuple[float, list[dict]]] = {}
         self._targets: dict[str, tuple[float, list[dict]]] = {}
         self._lock = threading.Lock()
+        # The last events routed, newest last, for the console (nothing else keeps them).
+        self.recent: deque[dict] = deque(maxlen=RECENT_EVENTS)
 
     # -- the API ------------------------------------------------------------------------------
 
@@ -194,6 +201,8 @@ class EventsRouter:
             if matches(rule["EventPattern"], event):
                 matched.append(rule["Arn"])
                 self.dispatch(rule, event, hops=hops)
+        self.recent.append({"at": time.time(), "bus": bus_name(bus), "event": event,
+                            "rules": matched})
         return matched
 
     def dispatch(self, rule: dict, event: dict, *, now: bool = False,

@@ -17,6 +17,9 @@ delete-function stop the pollers.
 Messages not deleted become visible again after the queue's visibility timeout, and moto moves
 them to the dead-letter queue on the receive after `maxReceiveCount`. SQS times (visibility
 timeout, batching window, long polling) are real seconds: moto's SQS runs in real time.
+
+`SqsPollers.recent` keeps the last batches handed to a function (queue, function, messages,
+which failed), newest last, for the console: a processed message is deleted from its queue.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import json
 import logging
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +42,7 @@ log = logging.getLogger("localcloud.sqs_poller")
 
 LONG_POLL_SECONDS = 1  # short enough that stop() returns within about a second
 MAX_THREADS_PER_MAPPING = 4  # cap on maximum_concurrency: keep it light on a small machine
+RECENT_BATCHES = 500  # batches remembered for the console
 
 
 class SqsPollers:
@@ -52,6 +57,7 @@ class SqsPollers:
         self._lock = threading.Lock()
         self._started = False
         self._running: dict[str, _Running] = {}  # by mapping UUID
+        self.recent: deque[dict] = deque(maxlen=RECENT_BATCHES)
 
     def start(self) -> None:
         """Start polling every enabled mapping in the registry (call again after stop())."""
@@ -76,7 +82,7 @@ class SqsPollers:
                     running.poller.mapping = mapping
             for uuid, mapping in wanted.items():
                 if uuid not in self._running:
-                    self._running[uuid] = _Running.start(self.cloud, mapping)
+                    self._running[uuid] = _Running.start(self.cloud, mapping, self.recent)
 
     def polled(self) -> list[str]:
         """The UUIDs of the mappings being polled."""
@@ -108,9 +114,10 @@ class _Running:
     threads: list[threading.Thread]
 
     @classmethod
-    def start(cls, cloud: Cloud, mapping: EventSourceMapping) -> "_Running":
+    def start(cls, cloud: Cloud, mapping: EventSourceMapping,
+              recent: deque[dict]) -> "_Running":
         stop = threading.Event()
-        poller = _MappingPoller(cloud, mapping, stop)
+        poller = _MappingPoller(cloud, mapping, stop, recent)
         queue_name = Arn.parse(mapping.event_source_arn).resource_name
         threads = [threading.Thread(target=poller.run, daemon=True,
                                     name=f"sqs-poller-{queue_name}-{index}")
@@ -163,10 +170,12 @@ def reported_failures(payload: bytes, message_ids: set[str]) -> set[str] | None:
 class _MappingPoller:
     """Polls one queue for one function; `run` may execute on several threads at once."""
 
-    def __init__(self, cloud: Cloud, mapping: EventSourceMapping, stop: threading.Event):
+    def __init__(self, cloud: Cloud, mapping: EventSourceMapping, stop: threading.Event,
+                 recent: deque[dict]):
         self.cloud = cloud
         self.mapping = mapping
         self.stop = stop
+        self.recent = recent
         self.sqs = cloud.aws("sqs")
         self._queue_url: str | None = None
 
@@ -247,21 +256,33 @@ class _MappingPoller:
         return record
 
     def _process(self, batch: list[dict]) -> None:
+        received = time.time()
+        failed = self._run_batch(batch)
+        self.recent.append({
+            "at": received, "queue_arn": self.mapping.event_source_arn,
+            "function": self.mapping.function_name,
+            "messages": [{"messageId": m["MessageId"], "body": m.get("Body", "")} for m in batch],
+            "failed": sorted(failed) if failed is not None else "all"})
+
+    def _run_batch(self, batch: list[dict]) -> set[str] | None:
+        """Invoke the function with a batch and delete what succeeded; returns the ids of the
+        messages that failed, None when the whole batch did."""
         event = {"Records": [self._record(message) for message in batch]}
         result = self.cloud.invoke(self.mapping.function_name, json.dumps(event).encode())
         if not result.ok:
             log.info("%s failed a batch of %d (status %d, %s): messages return after the "
                      "visibility timeout", self.mapping.function_name, len(batch),
                      result.status_code, result.function_error)
-            return
+            return None
         failed: set[str] | None = set()
         if "ReportBatchItemFailures" in self.mapping.function_response_types:
             failed = reported_failures(result.payload, {m["MessageId"] for m in batch})
             if failed is None:
                 log.warning("%s returned an invalid batchItemFailures response: the whole "
                             "batch of %d failed", self.mapping.function_name, len(batch))
-                return
+                return None
         self._delete([m for m in batch if m["MessageId"] not in failed])
+        return failed
 
     def _delete(self, messages: list[dict]) -> None:
         for start in range(0, len(messages), 10):
