@@ -5,7 +5,10 @@ DynamoDB transactions: moto's `TransactWriteItems` deep-copies the tables it tou
 condition fails, restores the copies, undoing every write other requests made to those tables
 meanwhile (moto's server answers requests on many threads). On AWS a failed transaction changes
 nothing, and other writes stand. So item reads and writes take one lock, and a transaction's
-rollback can only ever undo its own writes.
+rollback can only ever undo its own writes. The copies also made every transaction cost as much
+as its tables' size (1.2 s on a table of 10,000 orders, where an empty one takes 7 ms): a
+transaction now saves only the items it touches and, when it fails, puts those back and drops
+the stream records it wrote.
 
 CloudWatch Logs: moto treats a JSON filter pattern (`{ $.level = "ERROR" }`) as no filter and
 returns every event; `json_log_patterns` evaluates them as AWS does.
@@ -42,6 +45,83 @@ def serialize_dynamodb_item_operations() -> None:
     for name in _ITEM_OPERATIONS:
         setattr(DynamoDBBackend, name, _holding(lock, getattr(DynamoDBBackend, name)))
     DynamoDBBackend._localcloud_serialized = True
+
+
+def roll_back_transactions_item_by_item() -> None:
+    """Make a failed TransactWriteItems restore the items it touched, not copies of its tables."""
+    import copy
+
+    import moto.dynamodb.models as models
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.table import Table
+
+    if getattr(DynamoDBBackend, "_localcloud_item_rollback", False):
+        return
+
+    class _NoTableCopies:
+        """moto's `copy` module as `transact_write_items` sees it: a table "copy" is the table
+        itself (its rollback then puts back the same object); anything else is copied."""
+
+        @staticmethod
+        def deepcopy(value, memo=None):
+            return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+    models.copy = _NoTableCopies
+    transact = DynamoDBBackend.transact_write_items
+
+    @functools.wraps(transact)
+    def transact_write_items(self, transact_items):
+        saved = _touched_items(self, transact_items)
+        streams = {id(table): (table, len(table.stream_shard.items))
+                   for table, _, _, _ in saved if table.stream_shard is not None}
+        try:
+            return transact(self, transact_items)
+        except Exception:
+            for table, hash_key, range_key, previous in reversed(saved):
+                _put_back(table, hash_key, range_key, previous)
+            for table, length in streams.values():
+                del table.stream_shard.items[length:]
+            raise
+
+    DynamoDBBackend.transact_write_items = transact_write_items
+    DynamoDBBackend._localcloud_item_rollback = True
+
+
+def _touched_items(backend, transact_items) -> list:
+    """(table, hash key, range key, a copy of the item or None) of each entry's item."""
+    import copy
+
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    saved = []
+    for entry in transact_items:
+        if not isinstance(entry, dict) or len(entry) != 1:
+            continue  # moto refuses it before writing anything
+        op_type, op = next(iter(entry.items()))
+        table = backend.tables.get(op.get("TableName")) if isinstance(op, dict) else None
+        key = (op.get("Item") if op_type == "Put" else op.get("Key")) if table else None
+        if not key or table.hash_key_attr not in key:
+            continue
+        hash_key = DynamoType(key[table.hash_key_attr])
+        range_key = (DynamoType(key[table.range_key_attr])
+                     if table.range_key_attr and table.range_key_attr in key else None)
+        saved.append((table, hash_key, range_key,
+                      copy.deepcopy(table.get_item(hash_key, range_key))))
+    return saved
+
+
+def _put_back(table, hash_key, range_key, previous) -> None:
+    """Restore one item as it was (absent: removed), writing no stream record."""
+    if range_key is None:
+        if previous is None:
+            table.items.pop(hash_key, None)
+        else:
+            table.items[hash_key] = previous
+    elif previous is None:
+        if hash_key in table.items:
+            table.items[hash_key].pop(range_key, None)
+    else:
+        table.items[hash_key][range_key] = previous
 
 
 def _holding(lock: threading.RLock, operation):
@@ -167,6 +247,8 @@ def _mapping_hooks(account_id: str, region: str):
 
 
 def apply_all() -> None:
+    # First: the item operations' lock must also cover the rollback's saving and restoring.
+    roll_back_transactions_item_by_item()
     serialize_dynamodb_item_operations()
     evaluate_json_log_filter_patterns()
     copy_dynamodb_attribute_values()

@@ -127,3 +127,41 @@ def test_an_event_source_mapping_is_stored_and_never_run_by_moto(moto_client):
                                    MessageSystemAttributeNames=["ApproximateReceiveCount"])
     assert [(message["Body"], message["Attributes"]["ApproximateReceiveCount"])
             for message in received.get("Messages", [])] == [("for the local poller", "1")]
+
+
+def test_a_failed_transaction_puts_back_the_items_it_touched_and_writes_no_stream_record(
+        dynamodb, moto_client):
+    table = dynamodb.create_table(
+        TableName="ledger", BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
+    streams = moto_client("dynamodbstreams")
+    shard = streams.describe_stream(StreamArn=table["TableDescription"]["LatestStreamArn"])
+    iterator = streams.get_shard_iterator(
+        StreamArn=table["TableDescription"]["LatestStreamArn"],
+        ShardId=shard["StreamDescription"]["Shards"][0]["ShardId"],
+        ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    for key in ("kept", "updated", "deleted"):
+        dynamodb.put_item(TableName="ledger", Item={"id": {"S": key}, "v": {"N": "1"}})
+    before = {key: dynamodb.get_item(TableName="ledger", Key={"id": {"S": key}}).get("Item")
+              for key in ("kept", "updated", "deleted", "new")}
+
+    with pytest.raises(dynamodb.exceptions.TransactionCanceledException):
+        dynamodb.transact_write_items(TransactItems=[
+            {"Put": {"TableName": "ledger", "Item": {"id": {"S": "new"}, "v": {"N": "2"}}}},
+            {"Update": {"TableName": "ledger", "Key": {"id": {"S": "updated"}},
+                        "UpdateExpression": "SET v = :v", "ExpressionAttributeValues": {":v": {"N": "2"}}}},
+            {"Delete": {"TableName": "ledger", "Key": {"id": {"S": "deleted"}}}},
+            {"ConditionCheck": {"TableName": "ledger", "Key": {"id": {"S": "kept"}},
+                                "ConditionExpression": "attribute_not_exists(id)"}}])
+
+    after = {key: dynamodb.get_item(TableName="ledger", Key={"id": {"S": key}}).get("Item")
+             for key in before}
+    assert after == before
+    records = streams.get_records(ShardIterator=iterator)["Records"]
+    assert [record["eventName"] for record in records] == ["INSERT"] * 3  # the three puts only
+
+    dynamodb.transact_write_items(TransactItems=[
+        {"Put": {"TableName": "ledger", "Item": {"id": {"S": "new"}, "v": {"N": "2"}}}}])
+    assert dynamodb.get_item(TableName="ledger", Key={"id": {"S": "new"}})["Item"]["v"] == {"N": "2"}
