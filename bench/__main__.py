@@ -27,6 +27,7 @@ BENCHMARKS = {
     "throughput": "bench.throughput",
     "reload": "bench.reload",
     "iam": "bench.iam",
+    "scaling": "bench.scaling",
     "calls": "bench.order_calls",
 }
 

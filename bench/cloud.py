@@ -182,16 +182,19 @@ def cpu_cells(used: dict[str, float]) -> list[str]:
 
 
 @contextmanager
-def local_cloud(*, time_scale: float = 1.0, iam: str | None = None) -> Iterator[CloudProcess]:
-    """Start the `local` stack on a fresh local cloud (fresh state) and stop it afterwards;
-    `iam`: the IAM mode (`enforce`, `report`, `off`; default: the local cloud's)."""
+def local_cloud(*, time_scale: float = 1.0, iam: str | None = None,
+                project_dir: Path = ROOT, stack: str = "local") -> Iterator[CloudProcess]:
+    """Start a stack (default: this project's `local` stack) on a fresh local cloud (fresh
+    state) and stop it afterwards; `iam`: the IAM mode (`enforce`, `report`, `off`; default:
+    the local cloud's)."""
     with tempfile.TemporaryDirectory(prefix="bench-cloud-") as state_dir:
         log_path = os.path.join(state_dir, "cloud.log")
         env = dict(os.environ, PYTHONPATH=str(ROOT), LOCALCLOUD_LOG_LEVEL="ERROR")
         with open(log_path, "wb") as log:
             process = subprocess.Popen(
                 [sys.executable, "-m", "bench.cloud", "--state-dir", state_dir,
-                 "--time-scale", str(time_scale)] + (["--iam", iam] if iam else []),
+                 "--time-scale", str(time_scale), "--project-dir", str(project_dir),
+                 "--stack", stack] + (["--iam", iam] if iam else []),
                 cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
                 start_new_session=True)
         cloud = None
@@ -298,14 +301,15 @@ def memory_kib(pid: int) -> tuple[int, int]:
 
 # -- the child ----------------------------------------------------------------------------------
 
-def _serve(state_dir: str, time_scale: float, iam: str | None) -> None:
+def _serve(state_dir: str, time_scale: float, iam: str | None, project_dir: str,
+           stack: str) -> None:
     sys.path.insert(0, str(ROOT))
     from localcloud.app.cloud import start_local_cloud
 
     # SIGTERM (the parent giving up on a start) becomes an exception, so the clean-up of
     # start_local_cloud, or the `finally` below, stops moto and the workers.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-    cloud = start_local_cloud(str(ROOT), stack="local", port=0, time_scale=time_scale,
+    cloud = start_local_cloud(project_dir, stack=stack, port=0, time_scale=time_scale,
                               state_dir=state_dir, console=None,
                               **({"iam": iam} if iam else {}))
     try:
@@ -326,5 +330,8 @@ if __name__ == "__main__":
     parser.add_argument("--state-dir", required=True)
     parser.add_argument("--time-scale", type=float, default=1.0)
     parser.add_argument("--iam", default=None)
+    parser.add_argument("--project-dir", default=str(ROOT))
+    parser.add_argument("--stack", default="local")
     arguments = parser.parse_args()
-    _serve(arguments.state_dir, arguments.time_scale, arguments.iam)
+    _serve(arguments.state_dir, arguments.time_scale, arguments.iam, arguments.project_dir,
+           arguments.stack)
