@@ -9,12 +9,16 @@ rollback can only ever undo its own writes.
 
 CloudWatch Logs: moto treats a JSON filter pattern (`{ $.level = "ERROR" }`) as no filter and
 returns every event; `json_log_patterns` evaluates them as AWS does.
+
+CloudWatch: moto has no DescribeAlarmHistory; `alarm_history` keeps the state changes.
 """
 
 from __future__ import annotations
 
 import functools
 import threading
+
+from localcloud.emulator import alarm_history
 
 # The backend's item operations (batch writes and transactions call these, hence reentrant).
 _ITEM_OPERATIONS = ("get_item", "put_item", "update_item", "delete_item", "query", "scan",
@@ -73,3 +77,4 @@ def evaluate_json_log_filter_patterns() -> None:
 def apply_all() -> None:
     serialize_dynamodb_item_operations()
     evaluate_json_log_filter_patterns()
+    alarm_history.install()
