@@ -1,11 +1,12 @@
-"""`python -m localcloud up | fire | status | token | fault`: the command line of the local cloud.
+"""`python -m localcloud up | fire | status | token | fault | aws`: the command line of the local cloud.
 
 `up` serves until SIGINT, SIGTERM or SIGHUP; `fire`, `status`, `token` and `fault` talk to a running
 local cloud at --endpoint-url, else $AWS_ENDPOINT_URL, else localhost:--port, and report a bad
 argument or an unreachable endpoint in one line (exit code non-zero), never a traceback.
 `token --user EMAIL` creates and confirms that user in the stack's user pool and prints an ID
 token for the API's `Authorization` header. `fault add | list | clear | kill-worker` manages
-injected faults (docs/local-cloud.md, "Fault injection").
+injected faults (docs/local-cloud.md, "Fault injection"). `aws ARGS...` runs the virtualenv's
+AWS CLI against the running local cloud.
 """
 
 from __future__ import annotations
@@ -73,6 +74,12 @@ def _parser() -> argparse.ArgumentParser:
                        help="default: the stack output UserPoolClientId")
     _endpoint_options(token)
     _fault_parser(commands)
+
+    aws = commands.add_parser(
+        "aws", help="run the AWS CLI against a running local cloud (localcloud options first)")
+    _endpoint_options(aws)
+    aws.add_argument("aws_args", nargs=argparse.REMAINDER, metavar="ARGS",
+                     help="what follows `aws`, e.g. sqs list-queues")
     return parser
 
 
@@ -149,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
         return token(args)
     if args.command == "fault":
         return fault(args)
+    if args.command == "aws":
+        return aws(args)
     return _admin(endpoint_url(args), "/_localcloud/status", None)
 
 
@@ -191,6 +200,27 @@ def fault(args: argparse.Namespace) -> int:
                                                  "fraction", "delay_seconds", "code", "status")}
     return _admin(endpoint, "/_localcloud/faults",
                   {key: value for key, value in spec.items() if value is not None})
+
+
+def aws(args: argparse.Namespace) -> int:
+    """Run `python -m awscli ARGS` against the local cloud. The endpoint is passed as
+    --endpoint-url (AWS CLI v1 ignores AWS_ENDPOINT_URL for some services, SQS among them)
+    unless ARGS give their own; test credentials and the cloud's region fill what is unset
+    (AWS_PROFILE is dropped: the local cloud takes any credentials)."""
+    import subprocess
+
+    from .core.arns import DEFAULT_REGION
+
+    command = list(args.aws_args)
+    if not any(arg == "--endpoint-url" or arg.startswith("--endpoint-url=") for arg in command):
+        command += ["--endpoint-url", endpoint_url(args)]
+    env = {key: value for key, value in os.environ.items() if key != "AWS_PROFILE"}
+    env.setdefault("AWS_ACCESS_KEY_ID", "test")
+    env.setdefault("AWS_SECRET_ACCESS_KEY", "test")
+    if not (env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")):
+        status = _admin_call(endpoint_url(args), "/_localcloud/status", None) or {}
+        env["AWS_DEFAULT_REGION"] = status.get("region") or DEFAULT_REGION
+    return subprocess.call([sys.executable, "-m", "awscli", *command], env=env)
 
 
 def token(args: argparse.Namespace) -> int:
