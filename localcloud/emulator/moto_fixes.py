@@ -11,6 +11,9 @@ CloudWatch Logs: moto treats a JSON filter pattern (`{ $.level = "ERROR" }`) as 
 returns every event; `json_log_patterns` evaluates them as AWS does.
 
 CloudWatch: moto has no DescribeAlarmHistory; `alarm_history` keeps the state changes.
+
+Step Functions: moto never writes execution logs; `execution_logs` does, per the state
+machine's logging configuration.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from __future__ import annotations
 import functools
 import threading
 
-from localcloud.emulator import alarm_history
+from localcloud.emulator import alarm_history, execution_logs
 
 # The backend's item operations (batch writes and transactions call these, hence reentrant).
 _ITEM_OPERATIONS = ("get_item", "put_item", "update_item", "delete_item", "query", "scan",
@@ -78,3 +81,4 @@ def apply_all() -> None:
     serialize_dynamodb_item_operations()
     evaluate_json_log_filter_patterns()
     alarm_history.install()
+    execution_logs.install()
