@@ -132,8 +132,16 @@ def test_aws_keeps_the_endpoint_url_given_in_its_arguments(endpoint):
     assert json.loads(done.stdout)["QueueUrls"]
 
 
+def test_aws_takes_the_port_first_and_the_cli_options_anywhere(endpoint):
+    port = endpoint.rsplit(":", 1)[1]
+    done = _aws("--port", port, "--region", "us-east-1", "sqs", "list-queues",
+                "--output", "json", env=_without_aws_settings())
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["QueueUrls"]
+
+
 def test_aws_passes_the_cli_exit_code_and_error_through(endpoint):
-    done = _aws("--endpoint-url", endpoint, "sqs", "get-queue-url", "--queue-name", "missing",
+    done = _aws("sqs", "get-queue-url", "--queue-name", "missing", f"--endpoint-url={endpoint}",
                 env=_without_aws_settings())
     assert done.returncode == 255  # AWS CLI v1's code for a service error
     assert "NonExistentQueue" in done.stderr
