@@ -5,7 +5,7 @@ turns it on).
 Each execution of a state machine whose level is ALL, ERROR or FATAL gets a session that writes
 each history event to the configured log group as it happens (not at the end), filtered by the
 level as AWS filters it (moto's own tables: ERROR keeps the failures, FATAL the execution's
-end in failure), input and output left out unless `includeExecutionData`. A record is AWS's
+end in failure), input, output and task parameters left out unless `includeExecutionData`. A record is AWS's
 JSON: `id`, `type`, `details`, `previous_event_id`, `event_timestamp` (epoch milliseconds, as
 a string), `execution_arn`, `redrive_count`. Each execution writes to its own stream,
 `states/<state machine>/<YYYY-MM-DD-HH-MM of its start>/<execution name>`, created in a log
@@ -35,6 +35,12 @@ def install() -> None:
             self.stream_created = False
 
         def publish_history_log(self, history_log) -> None:
+            if not self.configuration.include_execution_data and history_log.get("details"):
+                # moto keeps a task's `parameters` (the state's data, e.g. a payment token);
+                # AWS leaves them out with the rest of the execution data.
+                history_log = {**history_log, "details": {
+                    key: value for key, value in history_log["details"].items()
+                    if key != "parameters"}}
             moment = _moment(history_log["event_timestamp"])
             record = {**history_log, "type": str(getattr(history_log["type"], "value",
                                                           history_log["type"])),

@@ -113,3 +113,24 @@ def test_an_express_execution_has_its_history_in_the_logs_only(clients):
     assert [r["type"] for r in logged] == [
         "ExecutionStarted", "PassStateEntered", "PassStateExited", "ChoiceStateEntered",
         "ChoiceStateExited", "FailStateEntered", "ExecutionFailed"]
+
+
+@pytest.mark.parametrize("include_data", [False, True])
+def test_task_parameters_are_execution_data(clients, include_data):
+    sfn, logs = clients
+    name = f"task-{include_data}".lower()
+    group = f"/aws/vendedlogs/states/{name}"
+    logs.create_log_group(logGroupName=group)
+    group_arn = logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"][0]["arn"]
+    # The task's call fails (nothing runs functions here): it is scheduled all the same.
+    arn = sfn.create_state_machine(name=name, roleArn=ROLE, definition=json.dumps({
+        "StartAt": "Pay", "States": {"Pay": {
+            "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": True,
+            "Parameters": {"FunctionName": "pay", "Payload.$": "$"}}}}),
+        loggingConfiguration={"level": "ALL", "includeExecutionData": include_data,
+                              "destinations": [{"cloudWatchLogsLogGroup": {
+                                  "logGroupArn": group_arn}}]})["stateMachineArn"]
+    run(clients, arn, "pay-1", {"paymentToken": "tok_visa"})
+    [scheduled] = [r for r in records(clients, group, 3) if r["type"] == "TaskScheduled"]
+    assert ("parameters" in scheduled["details"]) is include_data
+    assert ("tok_visa" in json.dumps(records(clients, group, 3))) is include_data
