@@ -1,11 +1,12 @@
-"""`python -m localcloud up | fire | status | token | fault`: the command line of the local cloud.
+"""`python -m localcloud up | fire | status | token | fault | aws`: the command line of the local cloud.
 
 `up` serves until SIGINT, SIGTERM or SIGHUP; `fire`, `status`, `token` and `fault` talk to a running
 local cloud at --endpoint-url, else $AWS_ENDPOINT_URL, else localhost:--port, and report a bad
 argument or an unreachable endpoint in one line (exit code non-zero), never a traceback.
 `token --user EMAIL` creates and confirms that user in the stack's user pool and prints an ID
 token for the API's `Authorization` header. `fault add | list | clear | kill-worker` manages
-injected faults (docs/local-cloud.md, "Fault injection").
+injected faults (docs/local-cloud.md, "Fault injection"). `aws ARGS...` runs the virtualenv's
+AWS CLI against the running local cloud.
 """
 
 from __future__ import annotations
@@ -73,6 +74,12 @@ def _parser() -> argparse.ArgumentParser:
                        help="default: the stack output UserPoolClientId")
     _endpoint_options(token)
     _fault_parser(commands)
+
+    # Listed for --help only: main() hands everything after `aws` to the AWS CLI untouched.
+    aws = commands.add_parser(
+        "aws", help="run the AWS CLI against a running local cloud: aws [--port N] ARGS...")
+    aws.add_argument("aws_args", nargs=argparse.REMAINDER, metavar="ARGS",
+                     help="what follows `aws`, e.g. sqs list-queues")
     return parser
 
 
@@ -135,6 +142,9 @@ class _UsageError(Exception):
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["aws"]:  # the AWS CLI's own options may come anywhere after it
+        return aws(argv[1:])
     args = _parser().parse_args(argv)
     if args.command == "up":
         return up(args)
@@ -191,6 +201,44 @@ def fault(args: argparse.Namespace) -> int:
                                                  "fraction", "delay_seconds", "code", "status")}
     return _admin(endpoint, "/_localcloud/faults",
                   {key: value for key, value in spec.items() if value is not None})
+
+
+def aws(argv: list[str]) -> int:
+    """Run `python -m awscli ARGV` against the local cloud. The endpoint (an --endpoint-url
+    in ARGV, else $AWS_ENDPOINT_URL, else localhost:--port, given first) is passed as
+    --endpoint-url: AWS CLI v1 ignores AWS_ENDPOINT_URL for some services, SQS among them.
+    Test credentials and the cloud's region fill what is unset (AWS_PROFILE is dropped: the
+    local cloud takes any credentials)."""
+    import subprocess
+
+    from .core.arns import DEFAULT_REGION
+
+    port = 4566
+    if argv[:1] == ["--port"]:
+        if len(argv) < 2 or not argv[1].isdigit():
+            print("localcloud aws: --port needs a port number", file=sys.stderr)
+            return 2
+        port, argv = int(argv[1]), argv[2:]
+    given = _endpoint_argument(argv)
+    endpoint = endpoint_url(argparse.Namespace(endpoint_url=given, port=port))
+    command = list(argv) if given else [*argv, "--endpoint-url", endpoint]
+    env = {key: value for key, value in os.environ.items() if key != "AWS_PROFILE"}
+    env.setdefault("AWS_ACCESS_KEY_ID", "test")
+    env.setdefault("AWS_SECRET_ACCESS_KEY", "test")
+    if not (env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")):
+        status = _admin_call(endpoint, "/_localcloud/status", None) or {}
+        env["AWS_DEFAULT_REGION"] = status.get("region") or DEFAULT_REGION
+    return subprocess.call([sys.executable, "-m", "awscli", *command], env=env)
+
+
+def _endpoint_argument(argv: list[str]) -> str | None:
+    """The value of an --endpoint-url among AWS CLI arguments, if there is one."""
+    for index, arg in enumerate(argv):
+        if arg.startswith("--endpoint-url="):
+            return arg.partition("=")[2]
+        if arg == "--endpoint-url" and index + 1 < len(argv):
+            return argv[index + 1]
+    return None
 
 
 def token(args: argparse.Namespace) -> int:

@@ -288,6 +288,7 @@ class LocalCloud:
             **self.health(),
             "ready_seconds": round(self.ready_seconds, 2),
             "time_scale": self.time_scale,
+            "region": self.region,
             "outputs": deployment.outputs if deployment else {},
             "functions": self.executor.stats(),
             "lambda_slots": self.executor.slots.stats(),

@@ -42,6 +42,7 @@ class FunctionSpec:
     log_group: str = ""  # logging_config.log_group or /aws/lambda/<name>
     log_format: str = "Text"
     log_level: str | None = None  # logging_config.application_log_level (JSON format only)
+    system_log_level: str | None = None  # logging_config.system_log_level (JSON format only)
     provisioned_concurrency: int = 0  # workers kept warm from the start
     async_config: AsyncInvokeConfig = field(default_factory=AsyncInvokeConfig)
     aliases: dict[str, str] = field(default_factory=dict)  # alias name -> alias ARN

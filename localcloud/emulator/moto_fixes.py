@@ -23,12 +23,19 @@ Lambda event source mappings: moto runs a mapping itself inside SendMessage (SQS
 write (DynamoDB streams), one record at a time and, without Docker, wrongly. The local cloud
 polls mappings itself; moto only stores them (so `list-event-source-mappings` and the other
 mapping APIs answer as on AWS) and never runs one.
+
+CloudWatch: moto has no DescribeAlarmHistory; `alarm_history` keeps the state changes.
+
+Step Functions: moto never writes execution logs; `execution_logs` does, per the state
+machine's logging configuration.
 """
 
 from __future__ import annotations
 
 import functools
 import threading
+
+from localcloud.emulator import alarm_history, execution_logs
 
 # The backend's item operations (batch writes and transactions call these, hence reentrant).
 _ITEM_OPERATIONS = ("get_item", "put_item", "update_item", "delete_item", "query", "scan",
@@ -253,3 +260,5 @@ def apply_all() -> None:
     evaluate_json_log_filter_patterns()
     copy_dynamodb_attribute_values()
     store_event_source_mappings_only()
+    alarm_history.install()
+    execution_logs.install()

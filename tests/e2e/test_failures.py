@@ -121,3 +121,8 @@ def test_errors_above_threshold_raise_the_alarm_and_notify(aws, outputs):
                      timeout=30, what="alarm notification")
     assert notes[0]["NewStateValue"] == "ALARM"
     assert notes[0]["Trigger"]["MetricName"] == "Errors"
+    # The transition is in the alarm history, as `aws cloudwatch describe-alarm-history` shows.
+    history = cloudwatch.describe_alarm_history(AlarmName=alarm_name,
+                                                HistoryItemType="StateUpdate")
+    assert f"Alarm updated from {notes[0]['OldStateValue']} to ALARM" in [
+        item["HistorySummary"] for item in history["AlarmHistoryItems"]]

@@ -1,5 +1,6 @@
 """Scenarios b–e and i: orders through the whole platform, observed over HTTP and AWS APIs."""
 
+import json
 import uuid
 from decimal import Decimal
 
@@ -56,8 +57,20 @@ def test_small_order_is_confirmed_with_email_warehouse_and_stock(api, aws, outpu
     assert done["status"] == "CONFIRMED"
     statuses = [h["status"] for h in done["history"]]
     assert statuses == ["PLACED", "PROCESSING", "VALIDATED", "PAID", "RESERVED", "CONFIRMED"]
-    assert execution(aws, outputs, order["orderId"])["status"] == "SUCCEEDED"
+    run = execution(aws, outputs, order["orderId"])
+    assert run["status"] == "SUCCEEDED"
     assert stock_of(aws, outputs, product) == 3
+
+    # The execution's history is in the workflow's vended log group (level ALL), without the
+    # execution data: the payment token never reaches a log.
+    group = f"/aws/vendedlogs/states/{outputs['StateMachineArn'].split(':')[-1]}"
+    history = aws("stepfunctions").get_execution_history(executionArn=run["executionArn"])[
+        "events"]
+    logged = aws("logs").filter_log_events(
+        logGroupName=group, filterPattern=f'{{ $.execution_arn = "{run["executionArn"]}" }}')[
+        "events"]
+    assert [json.loads(e["message"])["type"] for e in logged] == [e["type"] for e in history]
+    assert not any("tok_visa" in e["message"] for e in logged)
 
     # Fan-out: confirmation and order emails sent, warehouse told about this order.
     wait_for(lambda: aws("ses").get_send_quota()["SentLast24Hours"] >= sent_before + 2,

@@ -102,3 +102,46 @@ def test_token_without_a_user_pool_output_is_a_one_line_error(endpoint):
     assert done.stderr.strip().splitlines() == [
         "localcloud token: the stack exports no UserPoolId / UserPoolClientId "
         "(give --pool-id and --client-id)"]
+
+
+def _without_aws_settings() -> dict[str, str]:
+    return {key: value for key, value in os.environ.items()
+            if not key.startswith("AWS_")}
+
+
+def _aws(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "localcloud", "aws", *args], cwd=REPO_ROOT,
+                          env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_aws_runs_the_cli_against_the_cloud_of_aws_endpoint_url(endpoint):
+    # CLI v1 alone ignores AWS_ENDPOINT_URL for SQS; no credentials nor region are set either:
+    # the wrapper passes --endpoint-url, test credentials and the running cloud's region.
+    done = _aws("sqs", "list-queues", env={**_without_aws_settings(), "AWS_ENDPOINT_URL": endpoint})
+    assert done.returncode == 0, done.stderr
+    urls = json.loads(done.stdout)["QueueUrls"]
+    assert any(url.endswith("/work-dlq") for url in urls), urls
+
+
+def test_aws_keeps_the_endpoint_url_given_in_its_arguments(endpoint):
+    nowhere = f"http://localhost:{_unused_port()}"
+    done = _aws("sqs", "list-queues", "--endpoint-url", endpoint,
+                env={**_without_aws_settings(), "AWS_ENDPOINT_URL": nowhere,
+                     "AWS_DEFAULT_REGION": "us-east-1"})
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["QueueUrls"]
+
+
+def test_aws_takes_the_port_first_and_the_cli_options_anywhere(endpoint):
+    port = endpoint.rsplit(":", 1)[1]
+    done = _aws("--port", port, "--region", "us-east-1", "sqs", "list-queues",
+                "--output", "json", env=_without_aws_settings())
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["QueueUrls"]
+
+
+def test_aws_passes_the_cli_exit_code_and_error_through(endpoint):
+    done = _aws("sqs", "get-queue-url", "--queue-name", "missing", f"--endpoint-url={endpoint}",
+                env=_without_aws_settings())
+    assert done.returncode == 255  # AWS CLI v1's code for a service error
+    assert "NonExistentQueue" in done.stderr

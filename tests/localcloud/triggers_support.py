@@ -21,6 +21,7 @@ from moto.server import ThreadedMotoServer
 from localcloud.core.clock import Clock
 from localcloud.core.ports import InvokeResult
 from localcloud.core.registry import Registry
+from localcloud.emulator import moto_fixes
 from tests.waiting import wait_for
 
 ACCOUNT_ID = "123456789012"
@@ -42,7 +43,9 @@ def client(moto_url: str, service: str) -> Any:
 
 @pytest.fixture(scope="module")
 def moto_url():
-    """A moto server on a free port, reset to empty for the module."""
+    """A moto server on a free port, reset to empty for the module, with the fixes the local
+    cloud applies to its own (they patch moto's classes, so this process's moto has them)."""
+    moto_fixes.apply_all()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one log line per request
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()

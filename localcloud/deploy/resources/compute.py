@@ -75,6 +75,7 @@ def function(ctx: Context, name: str, inputs: dict):
         log_group=logging_config.get("logGroup") or f"/aws/lambda/{fn_name}",
         log_format=logging_config.get("logFormat") or "Text",
         log_level=logging_config.get("applicationLogLevel"),
+        system_log_level=logging_config.get("systemLogLevel"),
     )
     if spec.reserved_concurrency is not None and spec.reserved_concurrency < 0:
         spec.reserved_concurrency = None  # -1 means "unreserved"

@@ -60,12 +60,27 @@ def state_machine(ctx: Context, name: str, inputs: dict):
         "name": machine_name, "definition": inputs["definition"], "roleArn": inputs["roleArn"],
         "type": inputs.get("type") or "STANDARD",
         "tracingConfiguration": {"enabled": bool(tracing.get("enabled"))} if tracing else None,
+        "loggingConfiguration": _logging_configuration(inputs.get("loggingConfiguration")),
         "tags": tag_list(inputs.get("tags"), "key", "value"),
     }))
     arn = created["stateMachineArn"]
     return arn, {"arn": arn, "name": machine_name, "status": "ACTIVE",
                  "creationDate": created["creationDate"].isoformat(),
                  "stateMachineVersionArn": created.get("stateMachineVersionArn", "")}
+
+
+def _logging_configuration(logging: dict | None) -> dict | None:
+    """Pulumi's loggingConfiguration (one log destination ARN) in the Step Functions API's
+    shape; the moto server writes the execution logs (emulator/execution_logs.py)."""
+    if not logging:
+        return None
+    destination = logging.get("logDestination")
+    return drop_none({
+        "level": logging.get("level") or "OFF",
+        "includeExecutionData": bool(logging.get("includeExecutionData")),
+        "destinations": [{"cloudWatchLogsLogGroup": {"logGroupArn": destination}}]
+        if destination else None,
+    })
 
 
 HANDLERS = {

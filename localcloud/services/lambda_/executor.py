@@ -29,7 +29,7 @@ from localcloud.core.registry import FunctionSpec
 from localcloud.core.telemetry import Telemetry
 
 from .concurrency import ACCOUNT_LIMIT, ConcurrencyLimits, WorkerSlots, default_max_running
-from .worker import new_trace_id
+from .worker import SYSTEM_LOG_LEVEL_VARIABLE, new_trace_id
 
 log = logging.getLogger("localcloud.lambda")
 
@@ -216,6 +216,8 @@ class LambdaExecutor:
             env["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
             if spec.log_level:
                 env["AWS_LAMBDA_LOG_LEVEL"] = spec.log_level
+            if spec.system_log_level:
+                env[SYSTEM_LOG_LEVEL_VARIABLE] = spec.system_log_level
         return env
 
     # -- pools -------------------------------------------------------------------------------

@@ -21,6 +21,10 @@ import traceback
 import uuid
 
 
+# How the executor passes LoggingConfig.SystemLogLevel (Lambda has no such variable).
+SYSTEM_LOG_LEVEL_VARIABLE = "_LOCALCLOUD_SYSTEM_LOG_LEVEL"
+
+
 def read_message(stream) -> dict | None:
     header = stream.read(4)
     if len(header) < 4:
@@ -105,6 +109,51 @@ def configure_logging() -> None:
     root.setLevel(level.upper())
 
 
+class PlatformLog:
+    """Lambda's own records of each invocation, in the function's log format: Text writes the
+    START / END / REPORT lines; JSON writes `platform.start`, `platform.runtimeDone` and
+    `platform.report` records (INFO) when the system log level (`LoggingConfig.SystemLogLevel`,
+    default INFO) lets INFO through, i.e. not at WARN. Not written: runtimeDone's `spans`."""
+
+    def __init__(self, log_format: str | None, system_level: str | None):
+        self.json = log_format == "JSON"
+        self.info = (system_level or "INFO").upper() in ("DEBUG", "INFO")
+
+    def _record(self, kind: str, record: dict) -> None:
+        if self.info:
+            now = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
+            millis = int(time.time() * 1000) % 1000
+            print(json.dumps({"time": f"{now}.{millis:03d}Z", "type": f"platform.{kind}",
+                              "record": record}), file=sys.stderr)
+
+    def start(self, request_id: str, version: str) -> None:
+        if not self.json:
+            print(f"START RequestId: {request_id} Version: {version}", file=sys.stderr)
+            return
+        self._record("start", {"requestId": request_id, "version": version})
+
+    def done(self, request_id: str, error_type: str | None, duration: float, produced: int,
+             memory_size: int, max_memory: int, init_ms: float | None) -> None:
+        """runtimeDone and report (Text: END and REPORT)."""
+        billed = int(duration) + 1
+        if not self.json:
+            init = f"\tInit Duration: {init_ms:.2f} ms" if init_ms is not None else ""
+            print(f"END RequestId: {request_id}", file=sys.stderr)
+            print(f"REPORT RequestId: {request_id}\tDuration: {duration:.2f} ms\t"
+                  f"Billed Duration: {billed} ms\tMemory Size: {memory_size} MB\t"
+                  f"Max Memory Used: {max_memory} MB{init}", file=sys.stderr)
+            return
+        status = {"status": "error", "errorType": error_type} if error_type else \
+            {"status": "success"}
+        self._record("runtimeDone", {"requestId": request_id, **status, "metrics": {
+            "durationMs": round(duration, 3), "producedBytes": produced}})
+        metrics = {"durationMs": round(duration, 3), "billedDurationMs": billed,
+                   "memorySizeMB": memory_size, "maxMemoryUsedMB": max_memory}
+        if init_ms is not None:  # on the first report only, as Lambda
+            metrics["initDurationMs"] = round(init_ms, 3)
+        self._record("report", {"requestId": request_id, "metrics": metrics, **status})
+
+
 def load_handler(spec: str):
     module_name, _, function_name = spec.rpartition(".")
     module = importlib.import_module(module_name.replace("/", "."))
@@ -122,6 +171,9 @@ def main() -> None:
     sys.stderr = io.TextIOWrapper(os.fdopen(2, "wb", buffering=0), write_through=True)
     sys.stdin = io.TextIOWrapper(io.BytesIO())
 
+    # Not a Lambda variable: taken out before the handler's code sees the environment.
+    platform = PlatformLog(os.environ.get("AWS_LAMBDA_LOG_FORMAT"),
+                           os.environ.pop(SYSTEM_LOG_LEVEL_VARIABLE, None))
     task_root = os.environ.get("LAMBDA_TASK_ROOT", os.getcwd())
     os.chdir(task_root)
     configure_logging()
@@ -141,7 +193,7 @@ def main() -> None:
         return
     init_ms = (time.monotonic() - started) * 1000
     write_message(channel_out, {"ready": True, "init_ms": init_ms})
-    init_report = f"\tInit Duration: {init_ms:.2f} ms"  # on the first REPORT only, as Lambda
+    first_init_ms: float | None = init_ms  # reported on the first invocation only
 
     while True:
         request = read_message(channel_in)
@@ -150,8 +202,7 @@ def main() -> None:
         request_id = request["request_id"]
         os.environ["_X_AMZN_TRACE_ID"] = request.get("trace_id", "")
         _request_ids.request_id = request_id
-        print(f"START RequestId: {request_id} Version: {os.environ['AWS_LAMBDA_FUNCTION_VERSION']}",
-              file=sys.stderr)
+        platform.start(request_id, os.environ["AWS_LAMBDA_FUNCTION_VERSION"])
         begin = time.monotonic()
         try:
             result = handler(json.loads(request["payload"]), LambdaContext(request))
@@ -172,12 +223,10 @@ def main() -> None:
             response = {"error": payload}
         duration = (time.monotonic() - begin) * 1000
         memory = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-        print(f"END RequestId: {request_id}", file=sys.stderr)
-        print(f"REPORT RequestId: {request_id}\tDuration: {duration:.2f} ms\t"
-              f"Billed Duration: {int(duration) + 1} ms\t"
-              f"Memory Size: {os.environ['AWS_LAMBDA_FUNCTION_MEMORY_SIZE']} MB\t"
-              f"Max Memory Used: {memory} MB{init_report}", file=sys.stderr)
-        init_report = ""
+        platform.done(request_id, (response.get("error") or {}).get("errorType"), duration,
+                      len(response.get("payload") or ""),
+                      int(os.environ["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"]), memory, first_init_ms)
+        first_init_ms = None
         response["duration_ms"] = duration
         write_message(channel_out, response)
 

@@ -183,6 +183,19 @@ def test_state_machine_runs_its_lambda_task_through_the_gateway(aws, outputs):
     assert described["status"] == "SUCCEEDED", described
     assert json.loads(described["output"]) == {"n": 1, "echo": {"layer": "from-layer"}}
 
+    # The logging configuration reached moto, and the history went to the vended log group.
+    logging = sfn.describe_state_machine(stateMachineArn=outputs["stateMachineArn"])[
+        "loggingConfiguration"]
+    assert (logging["level"], logging["includeExecutionData"]) == ("ALL", False)
+    [destination] = logging["destinations"]
+    assert destination["cloudWatchLogsLogGroup"]["logGroupArn"].endswith(
+        ":log-group:/aws/vendedlogs/states/fixture:*")
+    events = aws("logs").filter_log_events(logGroupName="/aws/vendedlogs/states/fixture")["events"]
+    records = [json.loads(event["message"]) for event in events
+               if json.loads(event["message"])["execution_arn"] == execution["executionArn"]]
+    history = sfn.get_execution_history(executionArn=execution["executionArn"])["events"]
+    assert [r["type"] for r in records] == [event["type"] for event in history]
+
 
 def test_stack_config_is_read_like_the_pulumi_cli_passes_it():
     project, config, _ = load_stack_config(FIXTURE_APP, "local")

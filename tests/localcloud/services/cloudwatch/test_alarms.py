@@ -143,6 +143,17 @@ def test_alarm_goes_to_alarm_after_m_breaching_periods_and_back_to_ok(cloud, inb
         "TreatMissingData": "notBreaching", "EvaluateLowSampleCountPercentile": ""}
     assert "no datapoints were received" in ok["NewStateReason"]
 
+    # Each transition is in the alarm history, newest first, as CloudWatch keeps it.
+    items = cloud.aws("cloudwatch").describe_alarm_history(AlarmName=name)["AlarmHistoryItems"]
+    assert [(i["HistoryItemType"], i["HistorySummary"]) for i in items] == [
+        ("StateUpdate", "Alarm updated from ALARM to OK"),
+        ("StateUpdate", "Alarm updated from OK to ALARM"),
+        ("StateUpdate", "Alarm updated from INSUFFICIENT_DATA to OK")]
+    data = json.loads(items[1]["HistoryData"])
+    assert data["oldState"]["stateValue"] == "OK"
+    assert data["newState"]["stateReason"] == alarm["NewStateReason"]
+    assert data["newState"]["stateReasonData"]["statistic"] == "Sum"
+
 
 def test_missing_data_leaves_a_new_alarm_in_insufficient_data_silently(cloud, inbox, evaluator):
     topic, url = inbox

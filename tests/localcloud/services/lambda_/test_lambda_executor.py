@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import threading
@@ -199,8 +200,13 @@ def test_function_output_reaches_its_log_group(invoke, aws):
     assert any("echo called with" in e["message"] for e in events)
     streams = logs.describe_log_streams(logGroupName="/aws/lambda/fixture-echo")["logStreams"]
     assert streams and all("[$LATEST]" in s["logStreamName"] for s in streams)
+    # JSON log format at the default system log level (INFO): platform records, no REPORT line.
+    reports = wait_for(lambda: logs.filter_log_events(
+        logGroupName="/aws/lambda/fixture-echo", filterPattern='{ $.type = "platform.report" }')[
+        "events"], what="a platform.report record")
+    assert json.loads(reports[0]["message"])["record"]["metrics"]["memorySizeMB"] == 256
     everything = logs.filter_log_events(logGroupName="/aws/lambda/fixture-echo")["events"]
-    assert any(e["message"].startswith("REPORT RequestId: ") for e in everything)
+    assert not any(e["message"].startswith("REPORT RequestId: ") for e in everything)
 
 
 def test_lambda_and_emf_metrics_land_in_cloudwatch(invoke, aws):
