@@ -232,6 +232,10 @@ class LocalCloud:
         return self.lambda_.invoke(function, payload, invocation_type=invocation_type,
                                    qualifier=qualifier)
 
+    def authorize_delivery(self, service: str, source_arn: str, action: str,
+                           resource: str) -> str | None:
+        return self.iam.authorize_service(service, source_arn, action, resource)
+
     def _new_code(self, spec: FunctionSpec) -> int:
         """A function's code changed: retire its workers; provisioned ones are started again."""
         retired = self.executor.retire(spec.name)
