@@ -128,7 +128,8 @@ class LocalCloud:
         self.routes = RouteTable().extend(
             admin_routes(self, self.scheduler.fire, (self.faults, self.kill_workers)),
             self.rest_apis.routes(),
-            self.lambda_.routes(), self.events.routes(), self.sns.routes())
+            self.lambda_.routes(), self.events.routes(), self.sns.routes(),
+            self.iam.resources.routes())
         self.gateway: Gateway | None = None
 
     @property

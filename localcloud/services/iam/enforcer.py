@@ -18,14 +18,14 @@ Not evaluated (said in the start-up summary): AWS-managed policies (moto does no
 Secrets Manager and other resource policies than those above, roles EventBridge or Step
 Functions assume for a target, and actions `calls.py` cannot map (allowed, listed once).
 Identity policies are read from moto once per role and again after an IAM write through the
-gateway; resource policies likewise after a write of their service (`resource_store.py`).
+gateway; resource policies once moto accepted a write of their service (`resource_store.py`,
+whose watchers the gateway runs).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import re
 import threading
 import time
 from collections import deque
@@ -38,15 +38,13 @@ from localcloud.core.http import GatewayRequest, HttpResponse, json_response
 from .calls import CallMapper
 from .policy import Decision, Request, evaluate, unsupported_operators
 from .resource_policy import Principal, combined, evaluate_resource_policy, service_request
-from .resource_store import WRITES, ResourcePolicies
+from .resource_store import ResourcePolicies
 
 log = logging.getLogger("localcloud.iam")
 
 MODES = ("enforce", "report", "off")
 DEFAULT_MODE = "enforce"  # `make up` and the tests
 _KEPT_DENIES = 200
-# Lambda's REST paths that change a function's policy (or the function itself).
-_LAMBDA_POLICY_WRITE = re.compile(r"^/2015-03-31/functions/[^/]+(/policy(/[^/]+)?)?$")
 _IAM_WRITES = ("Put", "Delete", "Attach", "Detach", "CreatePolicyVersion", "SetDefault")
 # Services whose JSON protocol keeps the query API's error code (botocore reads the header),
 # and its status.
@@ -117,7 +115,7 @@ class IamEnforcer:
         scope = credential_scope(request)
         session = self._sessions.get(scope[0]) if scope else None
         if session is None:
-            self._note_write(request)
+            self._note_iam_write(request)
             return None
         call = self.mapper.call_of(request)
         if call is None:
@@ -225,17 +223,11 @@ class IamEnforcer:
                 PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]))
         return documents
 
-    def _note_write(self, request: GatewayRequest) -> None:
-        """Forget policies a write through the gateway may have changed."""
-        if _LAMBDA_POLICY_WRITE.match(request.path) and request.method in ("POST", "DELETE"):
-            self.resources.invalidate()  # add-permission, remove-permission, delete-function
-            return
+    def _note_iam_write(self, request: GatewayRequest) -> None:
         named = action_of(request)
         if named and named[0] == "iam" and named[1].startswith(_IAM_WRITES):
             with self._lock:
                 self._policies.clear()
-        elif named and named[1] in WRITES.get(named[0], ()):
-            self.resources.invalidate()
 
     def _note_unchecked(self, action: str) -> None:
         if action not in self.unchecked:

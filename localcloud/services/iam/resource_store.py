@@ -6,14 +6,16 @@ or unqualified ARN it was given for). SQS: the queue's `Policy` attribute. SNS: 
 `Policy` attribute (and its `KmsMasterKeyId`, resolved to the key's ARN). KMS: the key policy.
 A resource without a policy (or that does not exist) has `None`.
 
-The cache is cleared by `invalidate`, which the enforcer calls on every write of these services
-it sees at the gateway (add/remove-permission, set-queue-attributes, set-topic-attributes,
-put-key-policy, creates and deletes), so a change takes effect on the next delivery.
+The cache is cleared after moto accepted a write of these services through the gateway
+(`routes`: add/remove-permission, delete-function, set-queue-attributes, set-topic-attributes,
+put-key-policy, creates and deletes), so a change takes effect on the next delivery; clearing
+it before the write would let a delivery meanwhile cache the old policy again.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 from typing import Any, Callable
 
@@ -21,6 +23,8 @@ from botocore.exceptions import ClientError
 
 from localcloud.core.arns import Arn, function_ref
 from localcloud.core.delivery import queue_url
+from localcloud.core.faults import action_of
+from localcloud.core.http import AfterForward, GatewayRequest, HttpResponse, RouteTable
 
 # The writes (service, API) after which cached policies may be stale.
 WRITES = {
@@ -30,6 +34,16 @@ WRITES = {
             "DeleteTopic"},
     "kms": {"PutKeyPolicy", "CreateKey", "ScheduleKeyDeletion"},
 }
+# Lambda's REST paths that change a function's policy (add/remove-permission) or delete it.
+_LAMBDA_POLICY_WRITE = re.compile(r"^/2015-03-31/functions/[^/]+(/policy(/[^/]+)?)?/?$")
+
+
+def is_policy_write(request: GatewayRequest) -> bool:
+    """Whether a request may change a resource policy this module reads."""
+    if request.method in ("POST", "DELETE") and _LAMBDA_POLICY_WRITE.match(request.path):
+        return True
+    named = action_of(request)
+    return bool(named and named[1] in WRITES.get(named[0], ()))
 
 
 class ResourcePolicies:
@@ -51,6 +65,13 @@ class ResourcePolicies:
     def invalidate(self) -> None:
         with self._lock:
             self._cache.clear()
+
+    def routes(self) -> RouteTable:
+        return RouteTable(after_forward=[AfterForward("resource-policy writes", is_policy_write,
+                                                      self._written)])
+
+    def _written(self, request: GatewayRequest, response: HttpResponse) -> None:
+        self.invalidate()
 
     def _cached(self, key: tuple[str, str], read: Callable[[], Any]) -> Any:
         with self._lock:
