@@ -158,7 +158,11 @@ class _Handler(BaseHTTPRequestHandler):
                     "message": f"Method {self.command} is not supported"},
                     headers=[("Allow", ", ".join(sorted(HTTP_METHODS)))]))
             for preparer in routes.preparers(request):
-                preparer.before(request)
+                try:
+                    preparer.before(request)
+                except Exception:  # the request itself goes on, as moto would answer it
+                    log.exception("%s failed before %s %s", preparer.name, self.command,
+                                  self.path)
             response = self._forward(request)
             if response.status < 300:
                 for watcher in routes.watchers(request):

@@ -83,6 +83,8 @@ class ResourcePolicies:
         return value
 
     def _read_policy(self, arn: str) -> dict | None:
+        if not Arn.is_arn(arn):
+            return None
         parsed = Arn.parse(arn)
         try:
             if parsed.service == "lambda":
