@@ -106,7 +106,7 @@ def _open_copy(cloud: CloudProcess, api_id: str) -> str:
                                                   restApiId=api_id)}
     uri = apigw.get_integration(restApiId=api_id, resourceId=resources["/users/{userId}"]["id"],
                                 httpMethod="GET")["uri"]
-    api = open_proxy_api(apigw, f"bench-open-{uuid.uuid4().hex[:6]}", "/users/{userId}", uri)
+    api = open_proxy_api(apigw, cloud.aws("lambda"), f"bench-open-{uuid.uuid4().hex[:6]}", "/users/{userId}", uri)
     return f"{cloud.endpoint_url}/restapis/{api}/open/_user_request_"
 
 

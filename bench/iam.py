@@ -7,7 +7,9 @@ get-user, whose DynamoDB GetItem goes through the gateway as the function's role
 gateway's IAM check runs on every call under `enforce`:
 
 - a warm Lambda invoke: boto3 `lambda.invoke` of get-user with the caller's claims;
-- a REST API request: `GET /users/{id}` with the caller's token (authorizer cache hit).
+- a REST API request: `GET /users/{id}` with the caller's token (authorizer cache hit); under
+  `enforce` API Gateway's invoke is also checked against get-user's resource policy (its
+  Lambda permission for `apigateway.amazonaws.com`).
 
 `python -m bench.iam --requests N` runs N calls per row (default below, ~2 minutes in all).
 """
@@ -41,8 +43,11 @@ def run(requests: int = REQUESTS) -> None:
             calls[f"GET /users/{{id}}, --iam {mode}"] = request_call
         before = {mode: _evaluated(cloud) for mode, cloud in clouds.items()}
         rows = {row[0]: row for row in interleaved(calls, requests=requests, warm_up=WARM_UP)}
-        checks = {mode: (_evaluated(cloud) - before[mode]) / (2 * (requests + WARM_UP))
-                  for mode, cloud in clouds.items()}
+        after = {mode: _evaluated(cloud) for mode, cloud in clouds.items()}
+        checks = {mode: (after[mode][0] - before[mode][0]) / (2 * (requests + WARM_UP))
+                  for mode in MODES}
+        deliveries = {mode: (after[mode][1] - before[mode][1]) / (requests + WARM_UP)
+                      for mode in MODES}
 
     table = []
     for what in ("warm invoke of get-user", "GET /users/{id}"):
@@ -60,7 +65,8 @@ def run(requests: int = REQUESTS) -> None:
          [f"{requests} calls per row after {WARM_UP} warm-up calls; the function's GetItem is "
           "checked against its role's policies under enforce;",
           f"IAM checks per call (the local cloud's count): off {checks['off']:.2f}, "
-          f"enforce {checks['enforce']:.2f};",
+          f"enforce {checks['enforce']:.2f}; resource-policy checks of API Gateway's invoke "
+          f"per REST request: off {deliveries['off']:.2f}, enforce {deliveries['enforce']:.2f};",
           "start-up: one start per mode (noisy on a shared machine; "
           f"added: {(ready['enforce'] - ready['off']) * 1000:.0f} ms)."])
 
@@ -82,8 +88,10 @@ def _calls(cloud: CloudProcess):
     return (lambda: invoke(client, name, body)), (lambda: session.get(path).raise_for_status())
 
 
-def _evaluated(cloud: CloudProcess) -> int:
-    return cloud.status()["iam"]["calls_evaluated"]
+def _evaluated(cloud: CloudProcess) -> tuple[int, int]:
+    """(the functions' calls, the services' deliveries) evaluated so far."""
+    iam = cloud.status()["iam"]
+    return iam["calls_evaluated"], iam["deliveries_evaluated"]
 
 
 def main(argv: list[str] | None = None) -> int:

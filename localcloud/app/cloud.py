@@ -140,7 +140,7 @@ class LocalCloud:
             admin_routes(self, self.scheduler.fire, (self.faults, self.kill_workers)),
             self.rest_apis.routes(),
             self.lambda_.routes(), self.events.routes(), self.sns.routes(),
-            self.control_plane.routes(), self.iam.routes())
+            self.control_plane.routes(), self.iam.routes(), self.iam.resources.routes())
         self.gateway: Gateway | None = None
 
     @property
@@ -245,6 +245,10 @@ class LocalCloud:
                qualifier: str | None = None) -> InvokeResult:
         return self.lambda_.invoke(function, payload, invocation_type=invocation_type,
                                    qualifier=qualifier)
+
+    def authorize_delivery(self, service: str, source_arn: str, action: str,
+                           resource: str) -> str | None:
+        return self.iam.authorize_service(service, source_arn, action, resource)
 
     def _new_code(self, spec: FunctionSpec) -> int:
         """A function's code or configuration changed: retire its workers; provisioned ones

@@ -3,7 +3,9 @@
 The gateway is given one route table composed from every service's own (Lambda Invoke,
 EventBridge PutEvents, REST API stages, the admin endpoints) and knows no service by name: a
 request no route claims goes to moto verbatim, over keep-alive connections (one per gateway
-thread), and the table's after-forward watchers (SNS → Lambda) see what moto accepted. An
+thread); the table's before-forward hooks may add headers first (SNS Publish: the
+subscriptions a queue policy denies) and its after-forward watchers (SNS → Lambda) see what
+moto accepted. An
 optional `intercept` hook (IAM enforcement, fault injection) sees every request first and may
 answer it.
 """
@@ -155,7 +157,13 @@ class _Handler(BaseHTTPRequestHandler):
                     "__type": "MethodNotAllowedException",
                     "message": f"Method {self.command} is not supported"},
                     headers=[("Allow", ", ".join(sorted(HTTP_METHODS)))]))
-            response = self._forward(request.body)
+            for preparer in routes.preparers(request):
+                try:
+                    preparer.before(request)
+                except Exception:  # the request itself goes on, as moto would answer it
+                    log.exception("%s failed before %s %s", preparer.name, self.command,
+                                  self.path)
+            response = self._forward(request)
             if response.status < 300:
                 for watcher in routes.watchers(request):
                     try:
@@ -180,8 +188,9 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD" and response.body:
             self.wfile.write(response.body)
 
-    def _forward(self, body: bytes) -> HttpResponse:
-        """The request, verbatim, to moto."""
+    def _forward(self, request: GatewayRequest) -> HttpResponse:
+        """The request, verbatim (with what before-forward hooks added), to moto."""
+        body = request.body
         local = self.server.local
         for attempt in range(2):
             connection = getattr(local, "connection", None)
@@ -191,7 +200,7 @@ class _Handler(BaseHTTPRequestHandler):
             try:
                 connection.putrequest(self.command, self.path, skip_host=True,
                                       skip_accept_encoding=True)
-                for name, value in self.headers.items():
+                for name, value in request.headers:
                     if name.lower() not in _HOP_HEADERS:
                         connection.putheader(name, value)
                 connection.putheader("Content-Length", str(len(body)))

@@ -11,6 +11,8 @@ import boto3
 import botocore.config
 import requests
 
+from .arns import Arn, function_ref
+
 # Any credentials work: the local cloud does not check signatures.
 FAKE_CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
 
@@ -42,11 +44,12 @@ class ApiSession(requests.Session):
         return super().request(method, self.base_url + url, *args, **kwargs)
 
 
-def open_proxy_api(apigw: Any, name: str, path: str, function_uri: str, *,
+def open_proxy_api(apigw: Any, lambda_: Any, name: str, path: str, function_uri: str, *,
                    stage: str = "open") -> str:
     """A REST API made at run time, as a user would with the AWS CLI: `GET <path>` (e.g.
     `/things/{thingId}`) with no authorizer, a Lambda proxy to `function_uri`, deployed to
-    `stage`. Returns the API's id."""
+    `stage`, and the function's permission for API Gateway to invoke it from this API.
+    Returns the API's id."""
     api = apigw.create_rest_api(name=name)
     parent = api["rootResourceId"]
     for part in path.strip("/").split("/"):
@@ -58,6 +61,13 @@ def open_proxy_api(apigw: Any, name: str, path: str, function_uri: str, *,
                           type="AWS_PROXY", integrationHttpMethod="POST", uri=function_uri)
     apigw.create_stage(restApiId=api["id"], stageName=stage,
                        deploymentId=apigw.create_deployment(restApiId=api["id"])["id"])
+    function = Arn.parse(function_uri.split("/functions/", 1)[1].removesuffix("/invocations"))
+    function_name, qualifier = function_ref(str(function))
+    lambda_.add_permission(
+        FunctionName=function_name, StatementId=f"{name}-{api['id']}",
+        Action="lambda:InvokeFunction", Principal="apigateway.amazonaws.com",
+        SourceArn=f"arn:aws:execute-api:{function.region}:{function.account}:{api['id']}/*/GET/*",
+        **({"Qualifier": qualifier} if qualifier else {}))
     return api["id"]
 
 

@@ -6,6 +6,11 @@ Lambda fires), a Lambda function (asynchronous invoke, so its retries and destin
 a Step Functions state machine (StartExecution, always named) or an event bus. A failure is a
 `DeliveryFailure` carrying the ERROR_CODE EventBridge would write to a dead-letter queue and
 whether a retry can help.
+
+A delivery made by an AWS service for a source (`Sender`: EventBridge for a rule) is first
+authorized against the target's resource policy (a function, queue or topic); a deny is a
+`NO_PERMISSIONS` failure no retry can fix. Step Functions and bus targets are authorized by a
+role on AWS, which is not evaluated here.
 """
 
 from __future__ import annotations
@@ -69,6 +74,18 @@ class Message:
     deduplication_id: str | None = None
 
 
+@dataclass(frozen=True)
+class Sender:
+    """The service principal a delivery is made as, and the resource it acts for."""
+
+    service: str  # "events.amazonaws.com"
+    source_arn: str  # the rule's ARN
+
+
+# What a service principal needs the target's resource policy to allow, per target service.
+TARGET_ACTIONS = {"lambda": "lambda:InvokeFunction", "sqs": "sqs:SendMessage",
+                  "sns": "sns:Publish"}
+
 # (event, bus name or ARN, hops) → routes the event on another bus; raises on an unknown bus.
 BusRoute = Callable[[dict, str, int], Any]
 
@@ -86,15 +103,21 @@ class Deliveries:
             "states": self._to_state_machine, "events": self._to_bus,
         }
 
-    def send(self, arn: str, message: Message) -> None:
-        """Deliver once; raises DeliveryFailure (or the client's own error) on failure."""
+    def send(self, arn: str, message: Message, sender: Sender | None = None) -> None:
+        """Deliver once (as `sender`, when a service delivers); raises DeliveryFailure (or the
+        client's own error) on failure."""
         service = Arn.parse(arn).service if Arn.is_arn(arn) else ""
-        sender = self._senders.get(service)
-        if sender is None or (service == "events" and ":event-bus/" not in arn):
+        send = self._senders.get(service)
+        if send is None or (service == "events" and ":event-bus/" not in arn):
             raise DeliveryFailure("SDK_CLIENT_ERROR",
                                   f"target {arn} is of a kind the local cloud does not deliver to",
                                   retryable=False)
-        sender(arn, message)
+        if sender is not None and service in TARGET_ACTIONS:
+            denied = self.cloud.authorize_delivery(sender.service, sender.source_arn,
+                                                   TARGET_ACTIONS[service], arn)
+            if denied:
+                raise DeliveryFailure("NO_PERMISSIONS", denied, retryable=False)
+        send(arn, message)
 
     def queue_url(self, queue_arn: str) -> str:
         """The URL of the queue with this ARN (cached: queue URLs never change)."""

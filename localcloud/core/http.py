@@ -1,7 +1,9 @@
 """HTTP at the gateway: the request as received, the response, and the route table.
 
-Each service declares the requests it answers itself (`Route`) and the ones it watches after
-moto answered them (`AfterForward`, e.g. SNS Publish for the SNS → Lambda fan-out), as moto's
+Each service declares the requests it answers itself (`Route`), the ones it prepares before
+they go to moto (`BeforeForward`: SNS Publish names the subscriptions a queue policy denies)
+and the ones it watches after moto answered them (`AfterForward`, e.g. SNS Publish for the
+SNS → Lambda fan-out), as moto's
 `urls.py` files declare each service's dispatch; the gateway composes the tables and forwards
 every request no route claims to moto, knowing no service by name.
 """
@@ -37,6 +39,10 @@ class HttpResponse:
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: bytes = b""
 
+
+# Added by the gateway to an SNS Publish it forwards: the subscriptions (comma-separated ARNs)
+# moto must not deliver to, because their queue's policy denies the topic (emulator/moto_fixes).
+SKIP_SUBSCRIPTIONS_HEADER = "X-Localcloud-Skip-Subscriptions"
 
 # The verbs API Gateway's `ANY` covers and AWS's endpoints (and moto) answer; any other verb
 # is never forwarded.
@@ -74,6 +80,16 @@ class Route:
 
 
 @dataclass(frozen=True)
+class BeforeForward:
+    """Runs before a request goes to moto; it may add headers to `request.headers`, which is
+    what is forwarded."""
+
+    name: str
+    matches: Callable[[GatewayRequest], bool]
+    before: Callable[[GatewayRequest], None]
+
+
+@dataclass(frozen=True)
 class AfterForward:
     """Runs after moto answered a forwarded request with a success (status below 300)."""
 
@@ -86,11 +102,13 @@ class AfterForward:
 class RouteTable:
     routes: list[Route] = field(default_factory=list)
     after_forward: list[AfterForward] = field(default_factory=list)
+    before_forward: list[BeforeForward] = field(default_factory=list)
 
     def extend(self, *tables: "RouteTable") -> "RouteTable":
         for table in tables:
             self.routes.extend(table.routes)
             self.after_forward.extend(table.after_forward)
+            self.before_forward.extend(table.before_forward)
         return self
 
     def find(self, request: GatewayRequest) -> tuple[Route, dict[str, str]] | None:
@@ -103,3 +121,6 @@ class RouteTable:
 
     def watchers(self, request: GatewayRequest) -> list[AfterForward]:
         return [hook for hook in self.after_forward if hook.matches(request)]
+
+    def preparers(self, request: GatewayRequest) -> list[BeforeForward]:
+        return [hook for hook in self.before_forward if hook.matches(request)]

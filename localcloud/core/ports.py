@@ -50,6 +50,12 @@ class Cloud(Protocol):
         maximum event age and destinations, and returns 202 at once.
         """
 
+    def authorize_delivery(self, service: str, source_arn: str, action: str,
+                           resource: str) -> str | None:
+        """Whether AWS service `service` (e.g. "events.amazonaws.com") delivering for
+        `source_arn` may perform `action` on `resource` under that resource's policy: None
+        when allowed (or not enforced), else AWS's message of the deny."""
+
 
 class Part(Protocol):
     """A running piece of the local cloud: started after the deployment, stopped in reverse."""

@@ -28,6 +28,11 @@ CloudWatch: moto has no DescribeAlarmHistory; `alarm_history` keeps the state ch
 
 Step Functions: moto never writes execution logs; `execution_logs` does, per the state
 machine's logging configuration.
+
+SNS → SQS: moto delivers to every SQS subscription inside Publish, whatever the queue's policy.
+The local cloud evaluates the queue policies before it forwards a Publish and names the
+subscriptions the policy denies in the `X-Localcloud-Skip-Subscriptions` header (comma-separated
+subscription ARNs); moto then delivers to the others only.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from __future__ import annotations
 import functools
 import threading
 
+from localcloud.core.http import SKIP_SUBSCRIPTIONS_HEADER
 from localcloud.emulator import alarm_history, execution_logs
 
 # The backend's item operations (batch writes and transactions call these, hence reentrant).
@@ -253,6 +259,42 @@ def _mapping_hooks(account_id: str, region: str):
         yield stream.lambda_event_source_mappings
 
 
+_publishing = threading.local()  # the subscriptions the current Publish must not deliver to
+
+
+def skip_denied_subscriptions() -> None:
+    """Make moto's Publish/PublishBatch leave out the subscriptions the header names."""
+    from moto.sns.models import Subscription
+    from moto.sns.responses import SNSResponse
+
+    if getattr(Subscription, "_localcloud_skips", False):
+        return
+
+    def reading_header(action):
+        @functools.wraps(action)
+        def publish(self):
+            named = self.headers.get(SKIP_SUBSCRIPTIONS_HEADER) or ""
+            _publishing.skip = set(filter(None, named.split(",")))
+            try:
+                return action(self)
+            finally:
+                _publishing.skip = set()
+        return publish
+
+    deliver = Subscription.publish
+
+    @functools.wraps(deliver)
+    def publish_unless_skipped(self, *args, **kwargs):
+        if self.arn not in getattr(_publishing, "skip", ()):
+            return deliver(self, *args, **kwargs)
+        return None
+
+    SNSResponse.publish = reading_header(SNSResponse.publish)
+    SNSResponse.publish_batch = reading_header(SNSResponse.publish_batch)
+    Subscription.publish = publish_unless_skipped
+    Subscription._localcloud_skips = True
+
+
 def apply_all() -> None:
     # First: the item operations' lock must also cover the rollback's saving and restoring.
     roll_back_transactions_item_by_item()
@@ -262,3 +304,4 @@ def apply_all() -> None:
     store_event_source_mappings_only()
     alarm_history.install()
     execution_logs.install()
+    skip_denied_subscriptions()

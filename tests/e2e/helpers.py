@@ -1,4 +1,5 @@
-"""Small black-box helpers: watch a topic or the bus through SQS."""
+"""Small black-box helpers: watch a topic or the bus through SQS (each watch queue's policy lets
+only that topic or rule send to it, as AWS requires)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,18 @@ def new_queue(sqs, prefix: str) -> tuple[str, str]:
     return url, arn
 
 
+def allow_sender(sqs, url: str, arn: str, service: str, source_arn: str) -> None:
+    """The queue's policy: `service` may send to it for `source_arn`."""
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": service}, "Action": "sqs:SendMessage",
+            "Resource": arn, "Condition": {"ArnEquals": {"aws:SourceArn": source_arn}}}]})})
+
+
 def subscribe_queue(sns, sqs, topic_arn: str) -> str:
     """An SQS queue subscribed (raw delivery) to a topic, to see what the topic publishes."""
     url, arn = new_queue(sqs, "watch")
+    allow_sender(sqs, url, arn, "sns.amazonaws.com", topic_arn)
     sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=arn,
                   Attributes={"RawMessageDelivery": "true"}, ReturnSubscriptionArn=True)
     return url
@@ -25,8 +35,10 @@ def tap_bus(events, sqs, bus_name: str) -> str:
     """A rule of the test's own on the order bus, copying every order event to a queue."""
     url, arn = new_queue(sqs, "tap")
     rule = f"tap-{uuid.uuid4().hex[:8]}"
-    events.put_rule(Name=rule, EventBusName=bus_name,
-                    EventPattern=json.dumps({"source": ["order.service"]}), State="ENABLED")
+    rule_arn = events.put_rule(Name=rule, EventBusName=bus_name,
+                               EventPattern=json.dumps({"source": ["order.service"]}),
+                               State="ENABLED")["RuleArn"]
+    allow_sender(sqs, url, arn, "events.amazonaws.com", rule_arn)
     events.put_targets(Rule=rule, EventBusName=bus_name, Targets=[{"Id": "tap", "Arn": arn}])
     return url
 

@@ -84,6 +84,10 @@ class TestCloud:
     def aws(self, service: str, *, via_gateway: bool = False) -> Any:
         return client(self.endpoint_url, service)  # no gateway here: moto directly
 
+    def authorize_delivery(self, service: str, source_arn: str, action: str,
+                           resource: str) -> str | None:
+        return None  # resource policies are the local cloud's tests' concern
+
     def invoke(self, function: str, payload: bytes, *, invocation_type: str = "RequestResponse",
                qualifier: str | None = None) -> InvokeResult:
         body = json.loads(payload)

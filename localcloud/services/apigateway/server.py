@@ -32,7 +32,8 @@ from .export import openapi_document
 from .gateway_response import (AUTHORIZER_CONFIGURATION_ERROR, BAD_LAMBDA_RESPONSE,
                                CONFIGURATION_ERROR, INTERNAL_ERROR, MISSING_ROUTE, TIMED_OUT,
                                TOO_LARGE, gateway_response)
-from .integrations.aws_proxy import function_target, proxy_event, proxy_response
+from .integrations.aws_proxy import (APIGATEWAY, function_target, invoke_source, proxy_event,
+                                     proxy_response)
 from .integrations.mock import mock_response
 from .request import HttpRequest
 from .validation import validate_request
@@ -225,6 +226,13 @@ class RestApiServer:
                         method.integration.get("uri"))
             return CONFIGURATION_ERROR
         function, qualifier = target
+        source_arn, function_arn = invoke_source(ctx, function, qualifier)
+        denied = self._cloud.authorize_delivery(APIGATEWAY, source_arn, "lambda:InvokeFunction",
+                                                function_arn)
+        if denied:  # API Gateway's answer to a missing permission
+            log.warning("API Gateway may not invoke %s: %s", function_arn, denied)
+            ctx.integration_error = denied
+            return INTERNAL_ERROR
         payload = json.dumps(proxy_event(ctx, query, api.binary_media_types)).encode()
         timeout_ms = _timeout_ms(method.integration.get("timeoutInMillis"))
 

@@ -18,7 +18,9 @@ datapoints breach; missing datapoints count as breaching or not (`breaching`,
 the state is kept when all are missing). A new alarm starts in INSUFFICIENT_DATA (moto says
 OK). On a change the state is written to moto with `SetAlarmState` and the AWS notification
 JSON is published to the SNS topics of AlarmActions, OKActions or InsufficientDataActions
-through the gateway. Alarms on metric math (`Metrics`) are not evaluated.
+through the gateway, as `cloudwatch.amazonaws.com` for the alarm: the topic's policy (and the
+key policy of an encrypted topic) must allow it, else the action fails and is logged. Alarms on
+metric math (`Metrics`) are not evaluated.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from localcloud.core.background import BackgroundLoop
 from localcloud.core.pagination import all_items
 from localcloud.core.ports import Cloud
 
+CLOUDWATCH = "cloudwatch.amazonaws.com"  # the principal alarm actions publish as
 log = logging.getLogger("localcloud.alarms")
 
 TICK_SECONDS = 1.0  # how often (real time) new alarms are looked for
@@ -352,6 +355,12 @@ class AlarmEvaluator(BackgroundLoop):
             if ":sns:" not in arn:
                 log.warning("alarm %s: action %s is not run locally (SNS actions only)",
                             alarm["AlarmName"], arn)
+                continue
+            denied = self.cloud.authorize_delivery(CLOUDWATCH, alarm["AlarmArn"], "sns:Publish",
+                                                   arn)
+            if denied:  # what CloudWatch writes in the alarm's history
+                log.warning("alarm %s: Failed to execute action %s. Received error: %s",
+                            alarm["AlarmName"], arn, denied)
                 continue
             try:
                 self._client("sns", via_gateway=True).publish(

@@ -6,7 +6,8 @@ cannot deliver to Lambda, SNS or Step Functions at all; this module does all of 
 - the payload (`target_input`): the whole event, or the target's `Input`, `InputPath` or
   `InputTransformer`;
 - one attempt per target through the core's delivery table (Lambda, SQS, SNS, Step Functions,
-  another event bus);
+  another event bus), as `events.amazonaws.com` for the rule: the function's, queue's or
+  topic's resource policy must allow it (else `NO_PERMISSIONS`, straight to the DLQ);
 - on a retryable failure, retries with exponential backoff in simulated time until
   `MaximumRetryAttempts` or `MaximumEventAgeInSeconds` runs out, on the core's retry queue;
   then, like AWS, the event goes to the target's dead-letter queue with the attributes
@@ -24,13 +25,16 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from localcloud.core.delivery import BusRoute, Deliveries, DeliveryFailure, Message, failure_from
+from localcloud.core.delivery import (BusRoute, Deliveries, DeliveryFailure, Message, Sender,
+                                     failure_from)
 from localcloud.core.ports import Cloud
 from localcloud.core.retry_queue import RetryQueue
 
 from .target_input import target_input
 
 log = logging.getLogger("localcloud.event_targets")
+
+EVENTS = "events.amazonaws.com"  # the principal EventBridge delivers as
 
 # AWS defaults when a target has no RetryPolicy.
 DEFAULT_MAXIMUM_RETRY_ATTEMPTS = 185
@@ -108,7 +112,7 @@ class TargetDispatcher:
             self.deliveries.send(target["Arn"], Message(
                 body=payload, event=attempt.event, hops=attempt.hops,
                 message_group_id=(target.get("SqsParameters") or {}).get("MessageGroupId"),
-                deduplication_id=attempt.event["id"]))
+                deduplication_id=attempt.event["id"]), Sender(EVENTS, attempt.rule_arn))
         except Exception as error:  # every failure is reported the AWS way, never raised
             failure = failure_from(error)
             self._after_failure(attempt, failure)
@@ -153,6 +157,12 @@ class TargetDispatcher:
         }
         if exhausted:
             attributes["EXHAUSTED_RETRY_CONDITION"] = exhausted
+        denied = self.cloud.authorize_delivery(EVENTS, attempt.rule_arn, "sqs:SendMessage",
+                                               dlq_arn)
+        if denied:  # AWS counts these as InvocationsFailedToBeSentToDLQ
+            log.warning("event %s not sent to dead-letter queue %s: %s",
+                        attempt.event.get("id"), dlq_arn, denied)
+            return
         try:
             self.cloud.aws("sqs").send_message(
                 QueueUrl=self.deliveries.queue_url(dlq_arn), MessageBody=json.dumps(attempt.event),

@@ -1,18 +1,25 @@
-"""IAM enforcement of the functions' calls: identities issued as Lambda does, identity policies
-evaluated in the gateway, denies answered as AWS answers them.
+"""IAM enforcement: the functions' calls and the services' deliveries, evaluated as AWS would,
+denies answered as AWS answers them.
 
 Each Lambda worker gets its own session of its function's execution role (STS AssumeRole in
 moto, session name = the function's name, as Lambda does); the gateway's `intercept` hook
 looks up the session of every signed call, derives its action(s) and resource(s)
 (`calls.py`) and evaluates them against the role's inline and attached customer-managed
-policies (`policy.py`). Calls signed with any other key (the local cloud itself, the tests,
-the AWS CLI) are not checked. Modes: `enforce` answers a deny with AWS's error, `report`
-lets the call through and logs the statement that is missing, `off` checks nothing.
+policies (`policy.py`) and, for a function, queue, topic or key, that resource's policy
+(`resource_policy.py`: in one account either allowing is enough, an explicit deny in either
+wins). Calls signed with any other key (the local cloud itself, the tests, the AWS CLI) are not
+checked. `authorize_service` is asked by the services that deliver as a service principal
+(EventBridge, SNS, CloudWatch alarms, API Gateway): the target's resource policy must allow the
+service with its source ARN (and a KMS-encrypted topic's key policy must let it use the key).
+Modes: `enforce` denies, `report` lets the call or delivery through and logs the statement
+that is missing, `off` checks nothing. Every deny is kept for `status`.
 
-Not evaluated (said in the start-up summary): resource policies, service principals, AWS-managed
-policies (moto does not load them), and actions `calls.py` cannot map (allowed, listed once).
-Policies are read from moto once per role and read again after an IAM write through the gateway
-(once moto accepted it).
+Not evaluated (said in the start-up summary): AWS-managed policies (moto does not load them),
+Secrets Manager and other resource policies than those above, roles EventBridge or Step
+Functions assume for a target, and actions `calls.py` cannot map (allowed, listed once).
+Identity policies are read from moto once per role and again after an IAM write through the
+gateway (once moto accepted it); resource policies once moto accepted a write of their service (`resource_store.py`,
+whose watchers the gateway runs).
 """
 
 from __future__ import annotations
@@ -29,8 +36,10 @@ from localcloud.core.faults import action_of, aws_error, credential_scope
 from localcloud.core.http import (AfterForward, GatewayRequest, HttpResponse, RouteTable,
                                   json_response)
 
-from .calls import Call, CallMapper
+from .calls import CallMapper
 from .policy import Decision, Request, evaluate, unsupported_operators
+from .resource_policy import Principal, combined, evaluate_resource_policy, service_request
+from .resource_store import ResourcePolicies
 
 log = logging.getLogger("localcloud.iam")
 
@@ -43,6 +52,10 @@ _IAM_WRITES = ("Put", "Delete", "Attach", "Detach", "CreatePolicyVersion", "SetD
 _QUERY_COMPATIBLE = {"sqs": 400, "monitoring": 403}
 # Query-protocol services: AWS's code and status for an authorization failure.
 _QUERY_DENIED = {"sns": (403, "AuthorizationError"), "ses": (403, "AccessDenied")}
+# Services whose resources carry a resource policy the local cloud evaluates.
+_RESOURCE_POLICY_SERVICES = (":lambda:", ":sqs:", ":sns:")
+# What a service principal needs of the key of a KMS-encrypted topic it publishes to.
+_TOPIC_KEY_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt")
 
 
 class Session:
@@ -64,10 +77,12 @@ class IamEnforcer:
         self._policies: dict[str, list[dict]] = {}
         self._aws_managed: set[str] = set()  # attached AWS-managed policies, not evaluated
         self._secrets: dict[tuple[str, str], str] = {}
+        self.resources = ResourcePolicies(aws)
         self._lock = threading.Lock()
         self.denies: deque[dict] = deque(maxlen=_KEPT_DENIES)
         self.unchecked: set[str] = set()  # actions seen that calls.py cannot map
         self.evaluated = 0  # calls evaluated
+        self.deliveries_evaluated = 0  # deliveries of service principals evaluated
 
     # -- identities -------------------------------------------------------------------------
 
@@ -116,32 +131,75 @@ class IamEnforcer:
             return None
         documents = self.policies(session.role_name)
         self.evaluated += 1  # a plain counter: an approximate figure under threads is enough
+        principal = Principal(self.mapper.account_id, arn=session.principal)
         for wanted in call.requests:
-            decision = evaluate(documents, wanted)
+            identity = evaluate(documents, wanted)
+            resource = Decision.IMPLICIT_DENY
+            if identity is not Decision.EXPLICIT_DENY and any(
+                    kind in wanted.resource for kind in _RESOURCE_POLICY_SERVICES):
+                resource = evaluate_resource_policy(self.resources.policy(wanted.resource),
+                                                    principal, wanted)
+            decision = combined(identity, resource)
             if decision is not Decision.ALLOW:
-                return self._deny(request, session, call, wanted, decision)
+                policy = ("resource-based" if resource is Decision.EXPLICIT_DENY
+                          else "identity-based")
+                message = self._record(principal, wanted, decision, policy, api=call.action,
+                                       role=session.role_name)
+                if message is not None:
+                    return denied_response(request, message)
         return None
 
-    def _deny(self, request: GatewayRequest, session: Session, call: Call, wanted: Request,
-              decision: Decision) -> HttpResponse | None:
-        reason = ("with an explicit deny in an identity-based policy"
+    # -- service principals -------------------------------------------------------------------
+
+    def authorize_service(self, service: str, source_arn: str, action: str,
+                          resource: str) -> str | None:
+        """Whether `service` (e.g. "events.amazonaws.com") acting for `source_arn` may perform
+        `action` on `resource` under its resource policy: None when allowed (or not enforced),
+        else AWS's message of the deny. `sns:Publish` to a KMS-encrypted topic also needs the
+        key policy to let the service use the key for that topic."""
+        if self.mode == "off":
+            return None
+        self.deliveries_evaluated += 1
+        principal = Principal(self.mapper.account_id, service=service)
+        checks = [(resource, service_request(action, resource, source_arn))]
+        key = self.resources.topic_key(resource) if action == "sns:Publish" else None
+        if key:
+            context = (("kms:EncryptionContext:aws:sns:topicArn", resource),)
+            checks += [(key, service_request(kms, key, source_arn, context))
+                       for kms in _TOPIC_KEY_ACTIONS]
+        for arn, wanted in checks:
+            decision = evaluate_resource_policy(self.resources.policy(arn), principal, wanted)
+            if decision is not Decision.ALLOW:
+                return self._record(principal, wanted, decision, "resource-based",
+                                    api=action, source_arn=source_arn)
+        return None
+
+    # -- denies -------------------------------------------------------------------------------
+
+    def _record(self, principal: Principal, wanted: Request, decision: Decision, policy: str,
+                **details: str) -> str | None:
+        """Keep the deny for `status`; its message, or None in report mode (allowed)."""
+        article = "an" if policy[0] in "aeiou" else "a"
+        reason = (f"with an explicit deny in {article} {policy} policy"
                   if decision is Decision.EXPLICIT_DENY else
-                  f"because no identity-based policy allows the {wanted.action} action")
-        message = (f"User: {session.principal} is not authorized to perform: {wanted.action} "
+                  f"because no {policy} policy allows the {wanted.action} action")
+        message = (f"User: {principal.name} is not authorized to perform: {wanted.action} "
                    f"on resource: {wanted.resource} {reason}")
-        missing = {"Effect": "Allow", "Action": wanted.action, "Resource": wanted.resource}
-        self.denies.append({"time": time.time(), "mode": self.mode, "api": call.action,
-                            "principal": session.principal, "role": session.role_name,
-                            "action": wanted.action, "resource": wanted.resource,
-                            "decision": decision.value, "message": message,
+        missing = _missing_statement(principal, wanted)
+        self.denies.append({"time": time.time(), "mode": self.mode, **details,
+                            "principal": principal.name, "action": wanted.action,
+                            "resource": wanted.resource, "decision": decision.value,
+                            "message": message,
                             **({"missing_statement": missing}
                                if decision is Decision.IMPLICIT_DENY else {})})
+        where = (f"role {details['role']}" if "role" in details
+                 else f"the policy of {wanted.resource}")
         if self.mode == "report":
-            log.warning("IAM would deny (report mode, allowed): %s; missing in role %s: %s",
-                        message, session.role_name, json.dumps(missing))
+            log.warning("IAM would deny (report mode, allowed): %s; missing in %s: %s",
+                        message, where, json.dumps(missing))
             return None
         log.info("IAM denied: %s", message)
-        return denied_response(request, message)
+        return message
 
     # -- policies ---------------------------------------------------------------------------
 
@@ -220,8 +278,13 @@ class IamEnforcer:
         if operators:
             lines.append("IAM: condition operators not evaluated (their statements never "
                          "apply): " + ", ".join(operators))
-        lines.append("IAM: resource policies (Lambda permissions, queue, topic, key policies) "
-                     "and service principals are not evaluated")
+        lines.append("IAM: resource policies evaluated: Lambda permissions, queue and topic "
+                     "policies (for the functions' calls and for EventBridge, SNS, CloudWatch "
+                     "alarm and API Gateway deliveries as their service principals, with the "
+                     "source ARN), and the key policy of a KMS-encrypted topic a service "
+                     "publishes to; not evaluated: Secrets Manager and other resource "
+                     "policies, key policies for the functions' own KMS calls, the roles "
+                     "EventBridge and Step Functions assume for a target")
         return lines
 
     def _mapped(self, action: str) -> bool:
@@ -232,6 +295,7 @@ class IamEnforcer:
 
     def stats(self) -> dict:
         return {"mode": self.mode, "calls_evaluated": self.evaluated,
+                "deliveries_evaluated": self.deliveries_evaluated,
                 "denies": list(self.denies),
                 "not_checked": sorted(self.unchecked)}
 
@@ -239,6 +303,17 @@ class IamEnforcer:
 def _is_iam_write(request: GatewayRequest) -> bool:
     named = action_of(request)
     return bool(named and named[0] == "iam" and named[1].startswith(_IAM_WRITES))
+
+
+def _missing_statement(principal: Principal, wanted: Request) -> dict:
+    """The statement that would have allowed the request (identity or resource policy)."""
+    statement: dict[str, Any] = {"Effect": "Allow", "Action": wanted.action,
+                                 "Resource": wanted.resource}
+    if principal.service:
+        statement["Principal"] = {"Service": principal.service}
+        source = wanted.value("aws:SourceArn")
+        statement["Condition"] = {"ArnLike": {"aws:SourceArn": source}}
+    return statement
 
 
 def _granted_actions(document: dict) -> Iterator[str]:

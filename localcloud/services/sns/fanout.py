@@ -1,15 +1,17 @@
 """SNS → Lambda subscriptions, run by the local cloud after moto accepted a Publish.
 
-moto delivers SNS → SQS itself; Lambda subscriptions are kept out of moto (it would try to run
-the function itself) and recorded in the registry. For each one on the published topic whose
-filter policy accepts the message, the function is invoked asynchronously with the SNS event
-Lambda receives. Filter policies are matched with moto's own SNS matcher (attribute scope).
+moto delivers SNS → SQS itself (under the queues' policies: `queue_subscriptions.py`); Lambda
+subscriptions are kept out of moto (it would try to run the function itself) and recorded in
+the registry. For each one on the published topic whose filter policy accepts the message, the
+function is invoked asynchronously with the SNS event Lambda receives, if the function's policy
+lets `sns.amazonaws.com` invoke it for this topic; else the message is dropped and counted in
+`NumberOfNotificationsFailed`, as for a failed invoke. Filter policies are matched with moto's
+own SNS matcher (attribute scope).
 """
 
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
 import hmac
 import json
@@ -18,23 +20,17 @@ import os
 from datetime import datetime, timezone
 from typing import Any
 
-from moto.sns.utils import FilterPolicyMatcher
-
 from localcloud.core.http import AfterForward, GatewayRequest, HttpResponse, RouteTable
 from localcloud.core.ports import Cloud
 from localcloud.core.registry import SnsLambdaSubscription
 
 from .protocol import is_publish, publications
+from .queue_subscriptions import SNS, QueueSubscriptions, accepts, count_failed
 
 log = logging.getLogger("localcloud.sns_fanout")
 
 # Signatures are made with a key of this process: present and well-formed, not verifiable.
 _SIGNING_KEY = os.urandom(32)
-
-
-@functools.lru_cache(maxsize=256)
-def _matcher(filter_policy: str) -> FilterPolicyMatcher:
-    return FilterPolicyMatcher(json.loads(filter_policy), None)
 
 
 def sns_message_attributes(attributes: dict[str, Any] | None) -> dict[str, dict[str, str]]:
@@ -58,6 +54,7 @@ class SnsFanout:
 
     def __init__(self, cloud: Cloud):
         self.cloud = cloud
+        self.queues = QueueSubscriptions(cloud)
 
     def start(self) -> None:
         """Nothing runs between publishes."""
@@ -68,7 +65,8 @@ class SnsFanout:
     def routes(self) -> RouteTable:
         """moto answers Publish; each message it accepted is then fanned out to Lambda."""
         return RouteTable(after_forward=[AfterForward("sns:Publish", is_publish,
-                                                      self._after_forwarded_publish)])
+                                                      self._after_forwarded_publish)]
+                          ).extend(self.queues.routes(is_publish))
 
     def _after_forwarded_publish(self, request: GatewayRequest, response: HttpResponse) -> None:
         for topic_arn, message, subject, attributes, message_id, structure in publications(
@@ -76,6 +74,8 @@ class SnsFanout:
             try:
                 self.after_publish(topic_arn, message, subject, attributes, message_id,
                                    message_structure=structure)
+                self.queues.count_failures(request, topic_arn,
+                                           sns_message_attributes(attributes), message)
             except Exception:  # the publish itself succeeded; report, don't fail it
                 log.exception("SNS fan-out failed for %s", topic_arn)
 
@@ -95,12 +95,17 @@ class SnsFanout:
             if subscription.topic_arn != topic_arn or not self._accepts(subscription,
                                                                         attributes, message):
                 continue
+            if self.cloud.authorize_delivery(SNS, topic_arn, "lambda:InvokeFunction",
+                                             subscription.function_arn):
+                count_failed(self.cloud, topic_arn)
+                continue
             event = self.event(subscription, message, subject, attributes, message_id)
             result = self.cloud.invoke(subscription.function_arn, json.dumps(event).encode(),
                                        invocation_type="Event")
             if result.status_code >= 300:
                 log.warning("SNS could not invoke %s (status %d)", subscription.function_arn,
                             result.status_code)
+                count_failed(self.cloud, topic_arn)
                 continue
             invoked.append(subscription.subscription_arn)
         return invoked
@@ -138,11 +143,4 @@ class SnsFanout:
 
     @staticmethod
     def _accepts(subscription: SnsLambdaSubscription, attributes: dict, message: str) -> bool:
-        if not subscription.filter_policy:
-            return True
-        try:
-            return _matcher(subscription.filter_policy).matches(attributes, message)
-        except (ValueError, FilterPolicyMatcher.CheckException):
-            log.warning("invalid filter policy on %s: nothing delivered",
-                        subscription.subscription_arn)
-            return False
+        return accepts(subscription.filter_policy, None, attributes, message)

@@ -95,7 +95,7 @@ def test_unknown_methods_answer_like_api_gateway_never_an_html_page(outputs, end
 
 def test_percent_encoded_path_ids_reach_the_function_decoded(aws, endpoint, outputs):
     # An API added at run time, like a user would with the AWS CLI: /things/{thingId} -> echo.
-    api_id = open_proxy_api(aws("apigateway"), "encoded-ids", "/things/{thingId}",
+    api_id = open_proxy_api(aws("apigateway"), aws("lambda"), "encoded-ids", "/things/{thingId}",
                             outputs["echoInvokeArn"], stage="s")
     url = f"{endpoint}/restapis/{api_id}/s/_user_request_/things/a%20b%2Fc%C3%A9"
     with urllib.request.urlopen(url, timeout=30) as response:

@@ -1,6 +1,7 @@
 """The moto server as the local cloud runs it: a failing DynamoDB transaction leaves other
 requests' writes alone, as on AWS; items of every type read back as written; event source
-mappings are stored, never run by moto."""
+mappings are stored, never run by moto; Publish leaves out the subscriptions the local cloud
+names."""
 
 from __future__ import annotations
 
@@ -165,3 +166,30 @@ def test_a_failed_transaction_puts_back_the_items_it_touched_and_writes_no_strea
     dynamodb.transact_write_items(TransactItems=[
         {"Put": {"TableName": "ledger", "Item": {"id": {"S": "new"}, "v": {"N": "2"}}}}])
     assert dynamodb.get_item(TableName="ledger", Key={"id": {"S": "new"}})["Item"]["v"] == {"N": "2"}
+
+
+def test_publish_leaves_out_the_subscriptions_the_local_cloud_names(moto_client):
+    """The local cloud names the SQS subscriptions whose queue policy denies the topic; moto
+    delivers to the others only."""
+    from localcloud.core.http import SKIP_SUBSCRIPTIONS_HEADER
+
+    sns, sqs = moto_client("sns"), moto_client("sqs")
+    topic = sns.create_topic(Name="skips")["TopicArn"]
+    queues = {}
+    for name in ("allowed", "denied"):
+        url = sqs.create_queue(QueueName=f"skips-{name}")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+            "Attributes"]["QueueArn"]
+        queues[name] = (url, sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn,
+                                           ReturnSubscriptionArn=True)["SubscriptionArn"])
+    skipped = queues["denied"][1]
+    sns.meta.events.register("before-sign.sns.*", lambda request, **_: request.headers.__setitem__(
+        SKIP_SUBSCRIPTIONS_HEADER, skipped))
+    sns.publish(TopicArn=topic, Message="one")
+    sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[{"Id": "1", "Message": "two"}])
+
+    def received(name: str) -> int:
+        return len(sqs.receive_message(QueueUrl=queues[name][0], MaxNumberOfMessages=10)
+                   .get("Messages", []))
+    assert received("allowed") == 2
+    assert received("denied") == 0

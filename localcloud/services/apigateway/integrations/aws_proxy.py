@@ -5,6 +5,11 @@ Event: REST API payload format 1.0. `path` keeps the request's percent-encoding 
 repeated header or query parameter; empty maps and an empty body are `null`. The body is
 base64-encoded (`isBase64Encoded`) when its Content-Type is one of the API's binaryMediaTypes.
 
+Permission: API Gateway invokes as `apigateway.amazonaws.com` with the source ARN
+`arn:aws:execute-api:REGION:ACCOUNT:API_ID/STAGE/METHOD/PATH` (`invoke_source`); the function's
+policy must allow it (a `lambda add-permission` with a matching `--source-arn` pattern), else
+the caller gets 500 "Internal server error", as on AWS.
+
 Response: exactly `statusCode`, `headers`, `multiValueHeaders`, `body` (a string) and
 `isBase64Encoded`; anything else is a "Malformed Lambda proxy response" (502). A base64 body is
 decoded when the request's first Accept type is a binary media type, otherwise it is returned
@@ -20,7 +25,7 @@ import json
 import re
 from typing import Any
 
-from localcloud.core.arns import function_ref
+from localcloud.core.arns import function_arn, function_ref
 from localcloud.core.http import HttpResponse
 
 from ..context import GatewayError, RequestContext, render
@@ -39,6 +44,19 @@ def function_target(uri: str, stage_variables: dict[str, str]) -> tuple[str, str
                     {f"stageVariables.{k}": v for k, v in stage_variables.items()})
     qualifier = function_ref(target)[1]
     return (target.removesuffix(f":{qualifier}"), qualifier) if qualifier else (target, None)
+
+
+APIGATEWAY = "apigateway.amazonaws.com"  # the principal API Gateway invokes as
+
+
+def invoke_source(ctx: RequestContext, function: str,
+                  qualifier: str | None) -> tuple[str, str]:
+    """(the execute-api source ARN of this request, the ARN of the function it invokes)."""
+    source = (f"arn:aws:execute-api:{ctx.region}:{ctx.account_id}:{ctx.api_id}/{ctx.stage}/"
+              f"{ctx.request.method}/{ctx.request.path.lstrip('/')}")
+    arn = function if function.startswith("arn:") else function_arn(ctx.region, ctx.account_id,
+                                                                       function)
+    return source, f"{arn}:{qualifier}" if qualifier else arn
 
 
 def is_binary(media_type: str | None, binary_media_types: list[str]) -> bool:

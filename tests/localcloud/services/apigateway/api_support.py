@@ -46,6 +46,10 @@ class FakeCloud:
                 aws_access_key_id="testing", aws_secret_access_key="testing")
         return self._clients[service]
 
+    def authorize_delivery(self, service: str, source_arn: str, action: str,
+                           resource: str) -> str | None:
+        return None  # resource policies are the local cloud's tests' concern
+
     def invoke(self, function: str, payload: bytes, *, invocation_type: str = "RequestResponse",
                qualifier: str | None = None) -> InvokeResult:
         event = json.loads(payload)

@@ -73,5 +73,6 @@ def test_an_explicit_deny_in_a_policy_beats_the_grant(invoke, role, aws, outputs
 def test_the_summary_says_what_iam_does_not_evaluate(local_cloud):
     summary = local_cloud.summary()
     assert "IAM (enforce)" in summary
-    assert "resource policies" in summary
+    assert "resource policies evaluated: Lambda permissions, queue and topic policies" in summary
+    assert "not evaluated: Secrets Manager and other resource policies" in summary
     assert "AWS-managed policies (arn:aws:iam::aws:policy/...) are not evaluated" in summary

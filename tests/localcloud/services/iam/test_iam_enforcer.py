@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 
 import boto3
 import pytest
@@ -115,3 +117,151 @@ def test_the_summary_lists_granted_actions_it_does_not_check(aws, role):
 def test_an_unknown_mode_is_refused_naming_the_choices(aws):
     with pytest.raises(ValueError, match="enforce, report, off"):
         IamEnforcer("strict", account_id="123456789012", aws=aws)
+
+
+# -- resource policies: service principals and the functions' own calls -----------------------
+
+ACCOUNT = "123456789012"
+RULE = f"arn:aws:events:us-east-1:{ACCOUNT}:rule/order-placed"
+ALARM = f"arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:errors"
+
+
+@pytest.fixture
+def queue(aws):
+    url = aws("sqs").create_queue(QueueName="orders")["QueueUrl"]
+    return url, f"arn:aws:sqs:us-east-1:{ACCOUNT}:orders"
+
+
+def queue_policy(aws, url: str, *statements: dict) -> None:
+    aws("sqs").set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps({
+        "Version": "2012-10-17", "Statement": list(statements)})})
+
+
+def events_may_send(queue_arn: str, source: str = RULE) -> dict:
+    return {"Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+            "Action": "sqs:SendMessage", "Resource": queue_arn,
+            "Condition": {"ArnEquals": {"aws:SourceArn": source}}}
+
+
+def send_to(queue_arn: str) -> tuple:
+    return "events.amazonaws.com", RULE, "sqs:SendMessage", queue_arn
+
+
+def test_a_service_delivery_needs_the_queue_policy_and_its_source(aws, queue):
+    url, arn = queue
+    enforcer = IamEnforcer("enforce", account_id=ACCOUNT, aws=aws)
+    assert enforcer.authorize_service(*send_to(arn)) == (
+        f"User: events.amazonaws.com is not authorized to perform: sqs:SendMessage on resource: "
+        f"{arn} because no resource-based policy allows the sqs:SendMessage action")
+    (deny,) = enforcer.stats()["denies"]
+    assert deny["source_arn"] == RULE
+    assert deny["missing_statement"] == {
+        "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+        "Action": "sqs:SendMessage", "Resource": arn,
+        "Condition": {"ArnLike": {"aws:SourceArn": RULE}}}
+    queue_policy(aws, url, events_may_send(arn, source=RULE + "-other"))
+    fresh = IamEnforcer("enforce", account_id=ACCOUNT, aws=aws)
+    assert fresh.authorize_service(*send_to(arn)) is not None  # another rule's grant
+    queue_policy(aws, url, events_may_send(arn))
+    assert IamEnforcer("enforce", account_id=ACCOUNT, aws=aws).authorize_service(
+        *send_to(arn)) is None
+
+
+def test_report_mode_lets_the_delivery_through_and_off_checks_nothing(aws, queue):
+    _, arn = queue
+    report = IamEnforcer("report", account_id=ACCOUNT, aws=aws)
+    assert report.authorize_service(*send_to(arn)) is None
+    assert [deny["mode"] for deny in report.stats()["denies"]] == ["report"]
+    off = IamEnforcer("off", account_id=ACCOUNT, aws=aws)
+    assert off.authorize_service(*send_to(arn)) is None
+    assert off.stats()["denies"] == []
+
+
+def moto_accepted(enforcer: IamEnforcer, request) -> None:
+    """What the gateway does once moto answered a forwarded write with a success."""
+    for watcher in enforcer.resources.routes().watchers(request):
+        watcher.after(request, HttpResponse(200))
+
+
+def test_a_policy_write_through_the_gateway_takes_effect_on_the_next_delivery(aws, queue):
+    url, arn = queue
+    enforcer = IamEnforcer("enforce", account_id=ACCOUNT, aws=aws)
+    queue_policy(aws, url, events_may_send(arn))
+    assert enforcer.authorize_service(*send_to(arn)) is None
+    aws("sqs").set_queue_attributes(QueueUrl=url, Attributes={"Policy": ""})
+    assert enforcer.authorize_service(*send_to(arn)) is None  # the policy read before
+    moto_accepted(enforcer, signed("sqs", "set_queue_attributes", QueueUrl=url,
+                                   Attributes={"Policy": ""}))  # what the gateway sees of it
+    assert enforcer.authorize_service(*send_to(arn)) is not None
+
+
+def test_a_lambda_remove_permission_takes_effect_on_the_next_delivery(aws, role):
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("app.py", "def handler(event, context):\n    return event\n")
+    lam = aws("lambda")
+    arn = lam.create_function(FunctionName="send-email", Runtime="python3.13", Role=role,
+                              Handler="app.handler", Code={"ZipFile": code.getvalue()})[
+        "FunctionArn"]
+    lam.add_permission(FunctionName="send-email", StatementId="rule", SourceArn=RULE,
+                       Action="lambda:InvokeFunction", Principal="events.amazonaws.com")
+    enforcer = IamEnforcer("enforce", account_id=ACCOUNT, aws=aws)
+    invoke = ("events.amazonaws.com", RULE, "lambda:InvokeFunction", arn)
+    assert enforcer.authorize_service(*invoke) is None
+    lam.remove_permission(FunctionName="send-email", StatementId="rule")
+    moto_accepted(enforcer, signed("lambda", "remove_permission", FunctionName="send-email",
+                                   StatementId="rule"))
+    assert "lambda:InvokeFunction" in enforcer.authorize_service(*invoke)
+
+
+def test_publishing_to_an_encrypted_topic_needs_the_key_policy_too(aws):
+    topic_policy = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"},
+        "Action": "sns:Publish", "Resource": "*"}]}
+    account_only = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+        "Action": "kms:*", "Resource": "*"}]}
+    key = aws("kms").create_key(Policy=json.dumps(account_only))["KeyMetadata"]
+    topic = aws("sns").create_topic(Name="alarms", Attributes={
+        "KmsMasterKeyId": key["KeyId"], "Policy": json.dumps(topic_policy)})["TopicArn"]
+    publish = ("cloudwatch.amazonaws.com", ALARM, "sns:Publish", topic)
+    denied = IamEnforcer("enforce", account_id=ACCOUNT, aws=aws).authorize_service(*publish)
+    assert denied.startswith("User: cloudwatch.amazonaws.com is not authorized to perform: "
+                             f"kms:GenerateDataKey on resource: {key['Arn']}")
+    account_only["Statement"].append({
+        "Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"},
+        "Action": ["kms:GenerateDataKey*", "kms:Decrypt"], "Resource": "*",
+        "Condition": {"StringLike": {"kms:EncryptionContext:aws:sns:topicArn": topic}}})
+    aws("kms").put_key_policy(KeyId=key["KeyId"], PolicyName="default",
+                              Policy=json.dumps(account_only))
+    assert IamEnforcer("enforce", account_id=ACCOUNT, aws=aws).authorize_service(*publish) is None
+
+
+def send_message(credentials, url):
+    return signed("sqs", "send_message", credentials=credentials, QueueUrl=url, MessageBody="x")
+
+
+def test_a_queue_policy_naming_the_role_allows_what_its_identity_policies_do_not(aws, role,
+                                                                                 queue):
+    url, arn = queue
+    enforcer = IamEnforcer("enforce", account_id=ACCOUNT, aws=aws)
+    keys = enforcer.credentials(role, "create-order")
+    assert enforcer.intercept(send_message(keys, url)).status == 400
+    queue_policy(aws, url, {"Effect": "Allow", "Principal": {"AWS": role},
+                            "Action": "sqs:SendMessage", "Resource": arn})
+    enforcer.resources.invalidate()
+    assert enforcer.intercept(send_message(keys, url)) is None
+
+
+def test_an_explicit_deny_in_the_queue_policy_beats_the_role_s_grant(aws, role, queue):
+    url, arn = queue
+    aws("iam").put_role_policy(RoleName="fn-role", PolicyName="send", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage",
+                                                "Resource": arn}]}))
+    queue_policy(aws, url, {"Effect": "Deny", "Principal": "*", "Action": "sqs:*",
+                            "Resource": arn})
+    enforcer = IamEnforcer("enforce", account_id=ACCOUNT, aws=aws)
+    keys = enforcer.credentials(role, "create-order")
+    body = json.loads(enforcer.intercept(send_message(keys, url)).body)
+    assert body["message"].endswith(
+        f"on resource: {arn} with an explicit deny in a resource-based policy")
