@@ -140,7 +140,8 @@ class LocalCloud:
             admin_routes(self, self.scheduler.fire, (self.faults, self.kill_workers)),
             self.rest_apis.routes(),
             self.lambda_.routes(), self.events.routes(), self.sns.routes(),
-            self.control_plane.routes(), self.iam.routes(), self.iam.resources.routes())
+            self.control_plane.routes(), self.iam.routes(), self.iam.resources.routes(),
+            self.alarms.routes())
         self.gateway: Gateway | None = None
 
     @property

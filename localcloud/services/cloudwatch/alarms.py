@@ -40,13 +40,21 @@ from typing import Any, Callable
 import botocore.session
 
 from localcloud.core.background import BackgroundLoop
+from localcloud.core.faults import action_of
+from localcloud.core.http import AfterForward, GatewayRequest, HttpResponse, RouteTable
 from localcloud.core.pagination import all_items
 from localcloud.core.ports import Cloud
 
 CLOUDWATCH = "cloudwatch.amazonaws.com"  # the principal alarm actions publish as
 log = logging.getLogger("localcloud.alarms")
 
-TICK_SECONDS = 1.0  # how often (real time) new alarms are looked for
+TICK_SECONDS = 1.0  # how often (real time) the evaluator wakes up to evaluate what is due
+# The alarms are listed again after an alarm write moto accepted through the gateway, and at
+# least this often (real seconds) for alarms written to moto directly: listing 64 alarms every
+# tick was a fifth of moto's CPU.
+RELIST_SECONDS = 10.0
+_ALARM_WRITES = {"PutMetricAlarm", "PutCompositeAlarm", "DeleteAlarms", "SetAlarmState",
+                 "EnableAlarmActions", "DisableAlarmActions"}
 # Evaluations run this long after a period ends, so that datapoints of its last moments, still
 # being shipped (the local cloud's telemetry flushes every 0.5 s), are counted.
 SETTLE_SECONDS = 0.6
@@ -155,6 +163,8 @@ class AlarmEvaluator(BackgroundLoop):
         self.cloud = cloud
         self._lock = threading.Lock()
         self._due: dict[str, float] = {}
+        self._listed: list[dict] | None = None  # the alarms, as last listed
+        self._listed_at = 0.0
         self._skipped: set[str] = set()
         self._clients: dict[str, Any] = {}
         self._region_name = _region_name(cloud.region)
@@ -189,7 +199,7 @@ class AlarmEvaluator(BackgroundLoop):
         """Evaluate the alarms that are due; returns how long to sleep."""
         with self._lock:
             now = time.time()
-            alarms = self._alarms()
+            alarms = self._known_alarms()
             for alarm in alarms:
                 arn = alarm["AlarmArn"]
                 if now >= self._due.get(arn, 0.0):
@@ -229,6 +239,7 @@ class AlarmEvaluator(BackgroundLoop):
         self._client("cloudwatch").set_alarm_state(AlarmName=name, StateValue=new,
                                                    StateReason=reason,
                                                    StateReasonData=json.dumps(reason_data))
+        alarm.update(StateValue=new, StateReason=reason)  # the listed copy stays current
         if new == old:  # a new alarm settling in INSUFFICIENT_DATA: no transition to announce
             return None
         notification = self._notification(alarm, stat, old, new, reason, now)
@@ -370,6 +381,19 @@ class AlarmEvaluator(BackgroundLoop):
 
     # -- moto ---------------------------------------------------------------------------------
 
+    def routes(self) -> RouteTable:
+        """An alarm written through the gateway is evaluated from the next tick."""
+        return RouteTable(after_forward=[AfterForward("cloudwatch:alarm-writes", _is_alarm_write,
+                                                      self._forget_alarms)])
+
+    def _forget_alarms(self, request: GatewayRequest, response: HttpResponse) -> None:
+        self._listed = None
+
+    def _known_alarms(self) -> list[dict]:
+        if self._listed is None or time.monotonic() - self._listed_at > RELIST_SECONDS:
+            self._listed, self._listed_at = self._alarms(), time.monotonic()
+        return self._listed
+
     def _alarms(self) -> list[dict]:
         return all_items(self._client("cloudwatch"), "describe_alarms", "MetricAlarms",
                          AlarmTypes=["MetricAlarm"])
@@ -379,3 +403,8 @@ class AlarmEvaluator(BackgroundLoop):
         if key not in self._clients:
             self._clients[key] = self.cloud.aws(service, via_gateway=via_gateway)
         return self._clients[key]
+
+
+def _is_alarm_write(request: GatewayRequest) -> bool:
+    named = action_of(request)
+    return bool(named and named[0] == "monitoring" and named[1] in _ALARM_WRITES)

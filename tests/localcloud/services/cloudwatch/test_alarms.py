@@ -200,3 +200,25 @@ def test_the_evaluator_runs_on_its_own_every_scaled_period(cloud, inbox, evaluat
 
     published = notifications(cloud, url, 3)
     assert [n["NewStateValue"] for n in published] == ["OK", "ALARM", "OK"]
+
+
+def test_alarms_are_listed_again_after_an_alarm_write_through_the_gateway(cloud, evaluator,
+                                                                          inbox):
+    """The loop keeps the listed alarms between ticks; a write moto accepted through the
+    gateway (its after-forward hook) makes the next tick list them again."""
+    from localcloud.core.http import GatewayRequest, HttpResponse
+
+    evaluator._tick()  # lists the alarms there are now
+    name = errors_alarm(cloud, inbox[0], unique("Ns"))
+    evaluator._tick()
+    assert state(cloud, name)["StateReason"].startswith("Unchecked")  # not seen yet
+
+    write = GatewayRequest("POST", "/", headers=[
+        ("Authorization", "AWS4-HMAC-SHA256 Credential=test/20261203/eu-west-1/monitoring/"
+                          "aws4_request, SignedHeaders=host, Signature=x"),
+        ("X-Amz-Target", "GraniteServiceVersion20100801.PutMetricAlarm")])
+    [hook] = [hook for hook in evaluator.routes().after_forward if hook.matches(write)]
+    hook.after(write, HttpResponse(200, [], b"{}"))
+    evaluator._tick()
+    assert state(cloud, name)["StateValue"] == "OK"  # evaluated: no errors, notBreaching
+    assert not state(cloud, name)["StateReason"].startswith("Unchecked")
