@@ -140,7 +140,8 @@ class OrderWorkflow(pulumi.ComponentResource):
             Handler("validate-order", {
                 **order_env, "INVENTORY_TABLE_NAME": self.inventory_table.name,
                 "MAX_ORDER_AMOUNT": str(args.max_order_amount)}, [
-                Allow(["dynamodb:GetItem", "dynamodb:UpdateItem"], [orders.arn]),
+                # The status change only: its condition says whether the order may be validated.
+                Allow(["dynamodb:UpdateItem"], [orders.arn]),
                 # Whether each product exists: one read of the inventory, never a write.
                 Allow(["dynamodb:BatchGetItem"], [self.inventory_table.arn])]),
             Handler("process-payment", payment_env, [

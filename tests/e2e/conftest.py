@@ -101,3 +101,89 @@ def grants_are_enough(local_cloud):
     assert iam["mode"] == "enforce"
     assert iam["calls_evaluated"] > 0
     assert iam["denies"] == [], json.dumps(iam["denies"], indent=2)
+
+
+# Calls a function's role is granted that the local cloud never sees from the function: AWS
+# services make them on its behalf (SQS, SNS and DynamoDB call KMS for an encrypted resource;
+# Lambda's log agent writes CloudWatch Logs; the X-Ray daemon sends traces).
+MADE_BY_AWS_FOR_THE_FUNCTION = ("kms:", "logs:", "xray:")
+# Lambda polls a mapping's queue with the function's role (the local cloud's pollers use their own key).
+MAPPING_POLLING = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
+                   "sqs:GetQueueAttributes")
+# Lambda sends an asynchronous invocation's outcome with the function's role, by the service of
+# the destination's ARN (the local cloud sends with its own key).
+DESTINATION_ACTION = {"sqs": "sqs:SendMessage", "sns": "sns:Publish", "lambda": "lambda:InvokeFunction",
+                      "events": "events:PutEvents"}
+# Grants of paths no scenario takes, each with the path: (role, action, end of the resource ARN).
+PATHS_NOT_TAKEN = {
+    # Powertools idempotency reads a record it could not write (GetItem) and deletes the record
+    # of a handler that failed (DeleteItem), so that a retry runs again.
+    **{(f"{function}-role", action, "table/idempotency-table"): "idempotency retry paths"
+       for function in ("create-order", "process-payment", "refund-payment", "send-email",
+                        "notify-warehouse", "update-inventory")
+       for action in ("dynamodb:GetItem", "dynamodb:DeleteItem")},
+    ("create-order-role", "dynamodb:GetItem", "table/orders-table"):
+        "a retried POST that finds its order already placed",
+    ("reserve-inventory-role", "dynamodb:GetItem", "table/orders-table"):
+        "a refused reservation of an order that is no longer PAID",
+    # The sweeper acts on orders stuck longer than stuckAfterMinutes (5 real minutes locally):
+    # longer than the suite; its scenario covers the pending confirmation emails only.
+    ("sweep-stuck-orders-role", "events:PutEvents", "event-bus/order-platform-local-order-events"):
+        "republishing a PLACED order the outbox lost",
+    ("sweep-stuck-orders-role", "states:StartExecution", "stateMachine:order-platform-local-order-workflow"):
+        "restarting a stuck Express execution",
+    ("sweep-stuck-orders-role", "states:DescribeExecution", "execution:order-platform-local-order-workflow:*"):
+        "finding a stuck Standard execution",
+    ("sweep-stuck-orders-role", "states:RedriveExecution", "execution:order-platform-local-order-workflow:*"):
+        "redriving a failed Standard execution",
+    # In the SES sandbox IAM also checks each recipient's identity (`identity/*`); the local
+    # cloud evaluates the sender's only, so each of the two grants is enough for it alone.
+    **{(f"{function}-role", "ses:SendEmail", arn): "recipient identities of the SES sandbox"
+       for function in ("notify-customer", "send-email")
+       for arn in ("identity/orders@example.com", "identity/*")},
+}
+
+
+def _lambda_acts_with_the_role(registry) -> set[tuple[str, str, str]]:
+    """(role, action, resource) of the calls Lambda makes with a function's role."""
+    role = {name: spec.role_arn.rsplit("/", 1)[-1] for name, spec in registry.functions.items()}
+    made = {(role[mapping.function_name], action, mapping.event_source_arn)
+            for mapping in registry.event_source_mappings if mapping.function_name in role
+            for action in MAPPING_POLLING}
+    for name, spec in registry.functions.items():
+        for destination in (spec.async_config.on_failure_arn, spec.async_config.on_success_arn):
+            if destination:
+                made.add((role[name], DESTINATION_ACTION[destination.split(":")[2]], destination))
+    return made
+
+
+@pytest.fixture(scope="session", autouse=True)
+def grants_are_needed(request, local_cloud):
+    """Least privilege, from what the suite did: every (action, resource) grant of every
+    function's role was needed by a call some scenario made (taking it out of its statement
+    would have denied that call), but for the calls AWS makes with the role and the paths listed
+    above. Checked when the whole e2e directory ran and passed: a part of it takes fewer paths."""
+    yield
+    if not _whole_directory_ran(request.session):
+        return
+    iam, registry = local_cloud.iam, local_cloud.registry
+    lambda_made = _lambda_acts_with_the_role(registry)
+    unneeded = []
+    for role in sorted({spec.role_arn.rsplit("/", 1)[-1] for spec in registry.functions.values()}):
+        for grant in iam.usage.unneeded(role, iam.policies(role)):
+            if grant.action.lower().startswith(MADE_BY_AWS_FOR_THE_FUNCTION) \
+                    or (role, grant.action, grant.resource) in lambda_made \
+                    or any(role == r and grant.action == a and grant.resource.endswith(end)
+                           for r, a, end in PATHS_NOT_TAKEN):
+                continue
+            unneeded.append(grant.describe(role))
+    assert unneeded == [], "grants no scenario needed (remove them, or add the scenario):\n" \
+        + "\n".join(unneeded)
+
+
+def _whole_directory_ran(session) -> bool:
+    here = Path(__file__).parent
+    collected = {Path(str(item.path)) for item in session.items}
+    every_module = set(here.glob("test_*.py"))
+    return every_module <= collected and not session.config.option.keyword \
+        and not session.config.option.markexpr and session.testsfailed == 0

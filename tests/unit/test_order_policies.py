@@ -74,7 +74,7 @@ def expected_grants(graph, stack) -> dict[str, set]:
         "notify-warehouse": allowing(["sns:Publish"], arn("warehouse", TOPIC))
         | allowing(["kms:GenerateDataKey", "kms:Decrypt"], key)
         | remember | allowing(["sqs:SendMessage"], failures),
-        "validate-order": allowing(["dynamodb:GetItem", "dynamodb:UpdateItem"], orders)
+        "validate-order": allowing(["dynamodb:UpdateItem"], orders)
         | allowing(["dynamodb:BatchGetItem"], inventory),
         "process-payment": allowing(["dynamodb:UpdateItem"], orders)
         | allowing(["dynamodb:GetItem", "dynamodb:PutItem"], payments)

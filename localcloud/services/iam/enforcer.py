@@ -37,9 +37,10 @@ from localcloud.core.http import (AfterForward, GatewayRequest, HttpResponse, Ro
                                   json_response)
 
 from .calls import CallMapper
-from .policy import Decision, Request, evaluate, unsupported_operators
+from .policy import Decision, Request, as_list, evaluate, unsupported_operators
 from .resource_policy import Principal, combined, evaluate_resource_policy, service_request
 from .resource_store import ResourcePolicies
+from .usage import GrantUsage
 
 log = logging.getLogger("localcloud.iam")
 
@@ -83,6 +84,7 @@ class IamEnforcer:
         self.unchecked: set[str] = set()  # actions seen that calls.py cannot map
         self.evaluated = 0  # calls evaluated
         self.deliveries_evaluated = 0  # deliveries of service principals evaluated
+        self.usage = GrantUsage()  # what each role was allowed: which of its grants were needed
 
     # -- identities -------------------------------------------------------------------------
 
@@ -140,7 +142,9 @@ class IamEnforcer:
                 resource = evaluate_resource_policy(self.resources.policy(wanted.resource),
                                                     principal, wanted)
             decision = combined(identity, resource)
-            if decision is not Decision.ALLOW:
+            if decision is Decision.ALLOW:
+                self.usage.record(session.role_name, wanted)
+            else:
                 policy = ("resource-based" if resource is Decision.EXPLICIT_DENY
                           else "identity-based")
                 message = self._record(principal, wanted, decision, policy, api=call.action,
@@ -318,10 +322,10 @@ def _missing_statement(principal: Principal, wanted: Request) -> dict:
 
 def _granted_actions(document: dict) -> Iterator[str]:
     statements = document.get("Statement", [])
-    for statement in statements if isinstance(statements, list) else [statements]:
+    for statement in as_list(statements):
         if statement.get("Effect") == "Allow":
             actions = statement.get("Action", [])
-            yield from actions if isinstance(actions, list) else [actions]
+            yield from as_list(actions)
 
 
 def _document(document: Any) -> dict:

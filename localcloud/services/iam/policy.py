@@ -43,7 +43,7 @@ class Request:
         return next((value for name, value in self.context if name.lower() == wanted), None)
 
 
-def _as_list(value) -> list:
+def as_list(value) -> list:
     return value if isinstance(value, list) else [value]
 
 
@@ -92,7 +92,7 @@ def _conditions_hold(conditions: dict, request: Request) -> bool:
         if not supported_operator(operator):
             return False
         for key, wanted in keys.items():
-            if not _condition_holds(operator, key, _as_list(wanted), request):
+            if not _condition_holds(operator, key, as_list(wanted), request):
                 return False
     return True
 
@@ -100,15 +100,15 @@ def _conditions_hold(conditions: dict, request: Request) -> bool:
 def statement_applies(statement: dict, request: Request) -> bool:
     if "NotAction" in statement:
         if any(matches(p, request.action, case_sensitive=False)
-               for p in _as_list(statement["NotAction"])):
+               for p in as_list(statement["NotAction"])):
             return False
     elif not any(matches(p, request.action, case_sensitive=False)
-                 for p in _as_list(statement.get("Action", []))):
+                 for p in as_list(statement.get("Action", []))):
         return False
     if "NotResource" in statement:
-        if any(matches(p, request.resource) for p in _as_list(statement["NotResource"])):
+        if any(matches(p, request.resource) for p in as_list(statement["NotResource"])):
             return False
-    elif not any(matches(p, request.resource) for p in _as_list(statement.get("Resource", []))):
+    elif not any(matches(p, request.resource) for p in as_list(statement.get("Resource", []))):
         return False
     return _conditions_hold(statement.get("Condition") or {}, request)
 
@@ -117,7 +117,7 @@ def evaluate(documents: list[dict], request: Request) -> Decision:
     """The decision of AWS for `request` under these identity policy documents."""
     allowed = False
     for document in documents:
-        for statement in _as_list(document.get("Statement", [])):
+        for statement in as_list(document.get("Statement", [])):
             if not statement_applies(statement, request):
                 continue
             if statement.get("Effect") == "Deny":
@@ -130,7 +130,7 @@ def evaluate(documents: list[dict], request: Request) -> Decision:
 def unsupported_operators(documents: list[dict]) -> set[str]:
     """Condition operators in these documents that `evaluate` does not implement."""
     return {operator for document in documents
-            for statement in _as_list(document.get("Statement", []))
+            for statement in as_list(document.get("Statement", []))
             for operator in (statement.get("Condition") or {})
             if not supported_operator(operator)}
 

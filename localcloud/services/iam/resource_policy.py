@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .policy import Decision, Request, evaluate
+from .policy import Decision, Request, as_list, evaluate
 
 
 @dataclass(frozen=True)
@@ -52,19 +52,15 @@ class Principal:
             return True
         if not isinstance(principal, dict):
             return False
-        services = _as_list(principal.get("Service", []))
+        services = as_list(principal.get("Service", []))
         if self.service:
-            return self.service in services or "*" in _as_list(principal.get("AWS", []))
-        for value in _as_list(principal.get("AWS", [])):
+            return self.service in services or "*" in as_list(principal.get("AWS", []))
+        for value in as_list(principal.get("AWS", [])):
             if value == "*" or value in (self.arn, self.role_arn):
                 return True
             if delegation and value in (self.account, f"arn:aws:iam::{self.account}:root"):
                 return True
         return False
-
-
-def _as_list(value) -> list:
-    return value if isinstance(value, list) else [value]
 
 
 def _applies_to(statement: dict, principal: Principal) -> bool:
@@ -80,7 +76,7 @@ def evaluate_resource_policy(document: dict | None, principal: Principal,
     """The decision of one resource policy alone for this principal's request."""
     if not document:
         return Decision.IMPLICIT_DENY
-    statements = [statement for statement in _as_list(document.get("Statement", []))
+    statements = [statement for statement in as_list(document.get("Statement", []))
                   if _applies_to(statement, principal)]
     return evaluate([{"Statement": statements}], request)
 

@@ -7,21 +7,8 @@ from __future__ import annotations
 import pytest
 
 from localcloud.services.iam.policy import Decision, Request, evaluate, unsupported_operators
+from tests.localcloud.services.iam.policy_documents import QUEUE, TABLE, allow, deny, policy
 
-TABLE = "arn:aws:dynamodb:us-east-1:123456789012:table/orders"
-QUEUE = "arn:aws:sqs:us-east-1:123456789012:work"
-
-
-def policy(*statements: dict) -> dict:
-    return {"Version": "2012-10-17", "Statement": list(statements)}
-
-
-def allow(action, resource, **extra) -> dict:
-    return {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
-
-
-def deny(action, resource, **extra) -> dict:
-    return {"Effect": "Deny", "Action": action, "Resource": resource, **extra}
 
 
 def test_no_statement_means_an_implicit_deny():
