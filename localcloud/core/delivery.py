@@ -115,6 +115,11 @@ class Deliveries:
         if sender is not None and service in TARGET_ACTIONS:
             denied = self.cloud.authorize_delivery(sender.service, sender.source_arn,
                                                    TARGET_ACTIONS[service], arn)
+            if denied and service == "lambda" and self.cloud.registry.function(arn) is None:
+                # A function that is gone has no policy to allow anything: its absence is
+                # the failure.
+                raise DeliveryFailure("NO_RESOURCE", f"Function not found: {arn}",
+                                      retryable=False)
             if denied:
                 raise DeliveryFailure("NO_PERMISSIONS", denied, retryable=False)
         send(arn, message)

@@ -239,14 +239,17 @@ def test_sync_follows_changed_disabled_and_orphaned_mappings(cloud, pollers):
     wait_until(lambda: cloud.calls("follower"))
     assert pollers.polled() == [mapping.uuid]
 
-    # a new batch size: read on the next receive, by the same pollers
+    # a new batch size: read on the next receive, by the same pollers (a receive already
+    # waiting keeps the old size: it takes the marker, the next one the three)
     cloud.registry.event_source_mappings = [
         dataclasses.replace(mapping, batch_size=3, maximum_batching_window_seconds=1)]
     pollers.sync()
+    sqs.send_message(QueueUrl=url, MessageBody="marker")
+    wait_until(lambda: len(cloud.calls("follower")) == 2)
     sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": str(n), "MessageBody": str(n)}
                                                   for n in range(3)])
-    wait_until(lambda: len(cloud.calls("follower")) == 2)
-    assert len(records(cloud.calls("follower")[1])) == 3
+    wait_until(lambda: len(cloud.calls("follower")) == 3)
+    assert len(records(cloud.calls("follower")[2])) == 3
 
     cloud.registry.event_source_mappings = [dataclasses.replace(mapping, enabled=False)]
     pollers.sync()
