@@ -136,6 +136,12 @@ PATHS_NOT_TAKEN = {
         "finding a stuck Standard execution",
     ("sweep-stuck-orders-role", "states:RedriveExecution", "execution:order-platform-local-order-workflow:*"):
         "redriving a failed Standard execution",
+    # The workflow's definition invokes its functions unqualified; its role also grants their
+    # versions and aliases (`ARN:*`), so that the definition can name one.
+    **{("order-workflow-role", "lambda:InvokeFunction", f"order-platform-local-{function}:*"):
+       "qualified invocations" for function in ("validate-order", "process-payment",
+                                                "reserve-inventory", "notify-customer",
+                                                "refund-payment")},
     # In the SES sandbox IAM also checks each recipient's identity (`identity/*`); the local
     # cloud evaluates the sender's only, so each of the two grants is enough for it alone.
     **{(f"{function}-role", "ses:SendEmail", arn): "recipient identities of the SES sandbox"
@@ -160,7 +166,7 @@ def _lambda_acts_with_the_role(registry) -> set[tuple[str, str, str]]:
 @pytest.fixture(scope="session", autouse=True)
 def grants_are_needed(request, local_cloud):
     """Least privilege, from what the suite did: every (action, resource) grant of every
-    function's role was needed by a call some scenario made (taking it out of its statement
+    function's role and the workflow's was needed by a call some scenario made (taking it out of its statement
     would have denied that call), but for the calls AWS makes with the role and the paths listed
     above. Checked when the whole e2e directory ran and passed: a part of it takes fewer paths."""
     yield
@@ -169,7 +175,8 @@ def grants_are_needed(request, local_cloud):
     iam, registry = local_cloud.iam, local_cloud.registry
     lambda_made = _lambda_acts_with_the_role(registry)
     unneeded = []
-    for role in sorted({spec.role_arn.rsplit("/", 1)[-1] for spec in registry.functions.values()}):
+    roles = {spec.role_arn.rsplit("/", 1)[-1] for spec in registry.functions.values()}
+    for role in sorted(roles | set(iam.tasks.roles())):  # the workflow's role too
         for grant in iam.usage.unneeded(role, iam.policies(role)):
             if grant.action.lower().startswith(MADE_BY_AWS_FOR_THE_FUNCTION) \
                     or (role, grant.action, grant.resource) in lambda_made \

@@ -7,19 +7,21 @@ looks up the session of every signed call, derives its action(s) and resource(s)
 (`calls.py`) and evaluates them against the role's inline and attached customer-managed
 policies (`policy.py`) and, for a function, queue, topic or key, that resource's policy
 (`resource_policy.py`: in one account either allowing is enough, an explicit deny in either
-wins). Calls signed with any other key (the local cloud itself, the tests, the AWS CLI) are not
-checked. `authorize_service` is asked by the services that deliver as a service principal
+wins). Step Functions tasks, which moto signs with one key of its own, call as their state
+machine's role (`task_roles.py`). Calls signed with any other key (the local cloud itself, the
+tests, the AWS CLI) are not checked. `authorize_service` is asked by the services that deliver as a service principal
 (EventBridge, SNS, CloudWatch alarms, API Gateway): the target's resource policy must allow the
 service with its source ARN (and a KMS-encrypted topic's key policy must let it use the key).
 Modes: `enforce` denies, `report` lets the call or delivery through and logs the statement
 that is missing, `off` checks nothing. Every deny is kept for `status`.
 
 Not evaluated (said in the start-up summary): AWS-managed policies (moto does not load them),
-Secrets Manager and other resource policies than those above, roles EventBridge or Step
-Functions assume for a target, and actions `calls.py` cannot map (allowed, listed once).
+Secrets Manager and other resource policies than those above, roles EventBridge assumes for
+a target, and actions `calls.py` cannot map (allowed, listed once).
 Identity policies are read from moto once per role and again after an IAM write through the
-gateway (once moto accepted it); resource policies once moto accepted a write of their service (`resource_store.py`,
-whose watchers the gateway runs).
+gateway (once moto accepted it); resource policies once moto accepted a write of their service
+(`resource_store.py`, whose watchers the gateway runs). Each allowed request is kept per role
+(`usage.py`: which grants the calls needed).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from .calls import CallMapper
 from .policy import Decision, Request, as_list, evaluate, unsupported_operators
 from .resource_policy import Principal, combined, evaluate_resource_policy, service_request
 from .resource_store import ResourcePolicies
+from .task_roles import TASK_ACCESS_KEY, TaskRoles
 from .usage import GrantUsage
 
 log = logging.getLogger("localcloud.iam")
@@ -85,6 +88,7 @@ class IamEnforcer:
         self.evaluated = 0  # calls evaluated
         self.deliveries_evaluated = 0  # deliveries of service principals evaluated
         self.usage = GrantUsage()  # what each role was allowed: which of its grants were needed
+        self.tasks = TaskRoles(aws)  # Step Functions tasks call as their state machine's role
 
     # -- identities -------------------------------------------------------------------------
 
@@ -124,7 +128,7 @@ class IamEnforcer:
         scope = credential_scope(request)
         session = self._sessions.get(scope[0]) if scope else None
         if session is None:
-            return None
+            return self._task_call(request) if scope and scope[0] == TASK_ACCESS_KEY else None
         call = self.mapper.call_of(request)
         if call is None:
             return None
@@ -151,6 +155,31 @@ class IamEnforcer:
                                        role=session.role_name)
                 if message is not None:
                     return denied_response(request, message)
+        return None
+
+    def _task_call(self, request: GatewayRequest) -> HttpResponse | None:
+        """A Step Functions task's call, as the role of the state machine running it (among
+        the candidates `task_roles.py` finds, the call is allowed if one role allows it)."""
+        call = self.mapper.call_of(request)
+        if call is None or call.requests is None:
+            return None
+        for wanted in call.requests:
+            roles = self.tasks.roles_naming(wanted.resource)
+            if not roles:
+                self._note_unchecked(f"{wanted.action} (a Step Functions task of no state machine)")
+                continue
+            decisions = {role: evaluate(self.policies(role), wanted) for role in roles}
+            allowing = [role for role, decision in decisions.items() if decision is Decision.ALLOW]
+            for role in allowing:
+                self.usage.record(role, wanted)
+            if allowing:
+                continue
+            principal = Principal(self.mapper.account_id, arn=(
+                f"arn:aws:sts::{self.mapper.account_id}:assumed-role/{roles[0]}/states-task"))
+            message = self._record(principal, wanted, decisions[roles[0]], "identity-based",
+                                   api=call.action, role=roles[0])
+            if message is not None:
+                return denied_response(request, message)
         return None
 
     # -- service principals -------------------------------------------------------------------
@@ -237,7 +266,8 @@ class IamEnforcer:
         """Policies are read again after an IAM write moto accepted: clearing them before the
         write would let a call meanwhile cache the old ones."""
         return RouteTable(after_forward=[AfterForward("iam:policy-writes", _is_iam_write,
-                                                      self._forget_policies)])
+                                                      self._forget_policies)]).extend(
+            self.tasks.routes())
 
     def _forget_policies(self, request: GatewayRequest, response: HttpResponse) -> None:
         with self._lock:
@@ -288,7 +318,10 @@ class IamEnforcer:
                      "source ARN), and the key policy of a KMS-encrypted topic a service "
                      "publishes to; not evaluated: Secrets Manager and other resource "
                      "policies, key policies for the functions' own KMS calls, the roles "
-                     "EventBridge and Step Functions assume for a target")
+                     "EventBridge assumes for a target")
+        lines.append("IAM: Step Functions tasks call as their state machine's role (moto signs "
+                     "them with one key; the role is that of the state machine whose definition "
+                     "names the call's resource)")
         return lines
 
     def _mapped(self, action: str) -> bool:
