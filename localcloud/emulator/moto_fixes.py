@@ -37,6 +37,7 @@ subscription ARNs); moto then delivers to the others only.
 
 from __future__ import annotations
 
+import copy
 import functools
 import threading
 
@@ -62,8 +63,6 @@ def serialize_dynamodb_item_operations() -> None:
 
 def roll_back_transactions_item_by_item() -> None:
     """Make a failed TransactWriteItems restore the items it touched, not copies of its tables."""
-    import copy
-
     import moto.dynamodb.models as models
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.models.table import Table
@@ -102,8 +101,6 @@ def roll_back_transactions_item_by_item() -> None:
 
 def _touched_items(backend, transact_items) -> list:
     """(table, hash key, range key, a copy of the item or None) of each entry's item."""
-    import copy
-
     from moto.dynamodb.models.dynamo_type import DynamoType
 
     saved = []

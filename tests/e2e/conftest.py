@@ -128,14 +128,15 @@ PATHS_NOT_TAKEN = {
         "a refused reservation of an order that is no longer PAID",
     # The sweeper acts on orders stuck longer than stuckAfterMinutes (5 real minutes locally):
     # longer than the suite; its scenario covers the pending confirmation emails only.
-    ("sweep-stuck-orders-role", "events:PutEvents", "event-bus/order-platform-local-order-events"):
-        "republishing a PLACED order the outbox lost",
-    ("sweep-stuck-orders-role", "states:StartExecution", "stateMachine:order-platform-local-order-workflow"):
-        "restarting a stuck Express execution",
-    ("sweep-stuck-orders-role", "states:DescribeExecution", "execution:order-platform-local-order-workflow:*"):
-        "finding a stuck Standard execution",
-    ("sweep-stuck-orders-role", "states:RedriveExecution", "execution:order-platform-local-order-workflow:*"):
-        "redriving a failed Standard execution",
+    **{("sweep-stuck-orders-role", action, resource): path for action, resource, path in (
+        ("events:PutEvents", "event-bus/order-platform-local-order-events",
+         "republishing a PLACED order the outbox lost"),
+        ("states:StartExecution", "stateMachine:order-platform-local-order-workflow",
+         "restarting a stuck Express execution"),
+        ("states:DescribeExecution", "execution:order-platform-local-order-workflow:*",
+         "finding a stuck Standard execution"),
+        ("states:RedriveExecution", "execution:order-platform-local-order-workflow:*",
+         "redriving a failed Standard execution"))},
     # The workflow's definition invokes its functions unqualified; its role also grants their
     # versions and aliases (`ARN:*`), so that the definition can name one.
     **{("order-workflow-role", "lambda:InvokeFunction", f"order-platform-local-{function}:*"):

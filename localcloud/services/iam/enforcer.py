@@ -116,9 +116,12 @@ class IamEnforcer:
 
     def caller(self, request: GatewayRequest) -> str | None:
         """The function whose worker signed `request` (its role session's name), if any."""
-        scope = credential_scope(request)
-        session = self._sessions.get(scope[0]) if scope else None
+        session = self._session(credential_scope(request))
         return session.principal.rsplit("/", 1)[-1] if session else None
+
+    def _session(self, scope: list[str] | None) -> Session | None:
+        """The worker session whose key signed a call with this credential scope, if any."""
+        return self._sessions.get(scope[0]) if scope else None
 
     # -- the gateway hook -------------------------------------------------------------------
 
@@ -126,7 +129,7 @@ class IamEnforcer:
         if self.mode == "off":
             return None
         scope = credential_scope(request)
-        session = self._sessions.get(scope[0]) if scope else None
+        session = self._session(scope)
         if session is None:
             return self._task_call(request) if scope and scope[0] == TASK_ACCESS_KEY else None
         call = self.mapper.call_of(request)
@@ -161,7 +164,10 @@ class IamEnforcer:
         """A Step Functions task's call, as the role of the state machine running it (among
         the candidates `task_roles.py` finds, the call is allowed if one role allows it)."""
         call = self.mapper.call_of(request)
-        if call is None or call.requests is None:
+        if call is None:
+            return None
+        if call.requests is None:
+            self._note_unchecked(call.action)
             return None
         for wanted in call.requests:
             roles = self.tasks.roles_naming(wanted.resource)
