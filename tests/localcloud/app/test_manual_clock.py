@@ -102,3 +102,30 @@ def test_an_advance_fires_every_schedule_occurrence_inside_it_at_its_own_time(ma
     expected = [iso_millis(seen + hours * 3600)[:19] + "Z" for hours in (1, 2, 3)]
     assert sorted(body["time"] for body in bodies) == expected
     assert {body["detail-type"] for body in bodies} == {"Scheduled Event"}
+
+
+def test_an_alarm_is_evaluated_once_per_simulated_period(manual_cloud, advance):
+    """A function error is a datapoint at the simulated instant it happened: the evaluation at
+    the end of that period alarms, the next one (an empty period) is OK again."""
+    cloudwatch = client(manual_cloud, "cloudwatch")
+    cloudwatch.put_metric_alarm(
+        AlarmName="clock-errors", Namespace="AWS/Lambda", MetricName="Errors",
+        Dimensions=[{"Name": "FunctionName", "Value": "fixture-fail"}], Statistic="Sum",
+        Period=60, EvaluationPeriods=1, Threshold=1,
+        ComparisonOperator="GreaterThanOrEqualToThreshold", TreatMissingData="notBreaching")
+
+    def alarm():
+        return cloudwatch.describe_alarms(AlarmNames=["clock-errors"])["MetricAlarms"][0]
+
+    first = advance(0)  # a new alarm is evaluated at once
+    assert alarm()["StateValue"] == "OK" and first["fired"]["alarm-evaluation"] >= 1
+    client(manual_cloud, "lambda").invoke(FunctionName="fixture-fail", Payload=b"{}")
+    advance(59)
+    assert alarm()["StateValue"] == "OK"  # the period has not ended
+    advance(1)
+    state = alarm()
+    assert state["StateValue"] == "ALARM"
+    assert json.loads(state["StateReasonData"])["queryDate"].startswith(
+        iso_millis(first["epoch"] + 60)[:19])
+    advance(60)
+    assert alarm()["StateValue"] == "OK"
