@@ -29,6 +29,7 @@ BENCHMARKS = {
     "iam": "bench.iam",
     "scaling": "bench.scaling",
     "calls": "bench.order_calls",
+    "clock": "bench.clock",
 }
 
 

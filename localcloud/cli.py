@@ -1,4 +1,8 @@
-"""`python -m localcloud up | fire | status | token | fault | aws`: the command line of the local cloud.
+"""`python -m localcloud up | fire | advance | status | token | fault | aws`: the command line of
+the local cloud.
+
+`advance DURATION` (90, 90s, 15m, 2h, 1d) moves a manual clock (`up --clock manual`) forward and
+prints, once the cloud has settled, what fired by kind and the new simulated time.
 
 `up` serves until SIGINT, SIGTERM or SIGHUP; `fire`, `status`, `token` and `fault` talk to a running
 local cloud at --endpoint-url, else $AWS_ENDPOINT_URL, else localhost:--port, and report a bad
@@ -22,8 +26,12 @@ import urllib.error
 import urllib.request
 from typing import Any
 
+from .app.advance import parse_duration
+from .core.clock import MODES
 from .services.iam.enforcer import DEFAULT_MODE as DEFAULT_IAM_MODE, MODES
 from .services.lambda_.concurrency import ACCOUNT_LIMIT
+
+ADVANCE_TIMEOUT = 900.0  # real seconds: an advance over many occurrences settles each one
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -36,6 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--port", type=int, default=4566, help="gateway port (0: any free port)")
     up.add_argument("--time-scale", type=float, default=1.0,
                     help="simulated seconds per real second (retries, schedules, alarm periods)")
+    up.add_argument("--clock", choices=MODES, default="scaled",
+                    help="scaled: --time-scale simulated seconds per real second; manual: "
+                         "simulated time stands still until `advance`")
     up.add_argument("--project-dir", default=".")
     up.add_argument("--state-dir", default=None, help="default: <project>/.localcloud/<stack>")
     up.add_argument("--account-concurrency", type=int, default=ACCOUNT_LIMIT,
@@ -59,6 +70,11 @@ def _parser() -> argparse.ArgumentParser:
     fire.add_argument("rule")
     fire.add_argument("--input", default=None, help="JSON object delivered as the event's detail")
     _endpoint_options(fire)
+
+    advance = commands.add_parser(
+        "advance", help="advance a manual clock (fires what falls due, waits until settled)")
+    advance.add_argument("duration", help="e.g. 90, 90s, 15m, 2h, 1d")
+    _endpoint_options(advance)
 
     status = commands.add_parser("status", help="show what a running local cloud serves")
     _endpoint_options(status)
@@ -155,6 +171,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"localcloud fire: {error}", file=sys.stderr)
             return 2
         return _admin(endpoint_url(args), f"/_localcloud/schedules/{args.rule}/fire", body)
+    if args.command == "advance":
+        try:
+            parse_duration(args.duration)
+        except ValueError as error:
+            print(f"localcloud advance: {error}", file=sys.stderr)
+            return 2
+        return _admin(endpoint_url(args), "/_localcloud/clock/advance",
+                      {"duration": args.duration}, timeout=ADVANCE_TIMEOUT)
     if args.command == "token":
         return token(args)
     if args.command == "fault":
@@ -162,22 +186,23 @@ def main(argv: list[str] | None = None) -> int:
     return _admin(endpoint_url(args), "/_localcloud/status", None)
 
 
-def _admin(endpoint: str, path: str, body: dict | None) -> int:
-    answer = _admin_call(endpoint, path, body)
+def _admin(endpoint: str, path: str, body: dict | None, timeout: float = 60) -> int:
+    answer = _admin_call(endpoint, path, body, timeout)
     if answer is None:
         return 1
     print(json.dumps(answer, indent=2))
     return 0
 
 
-def _admin_call(endpoint: str, path: str, body: dict | None) -> dict | None:
+def _admin_call(endpoint: str, path: str, body: dict | None,
+                timeout: float = 60) -> dict | None:
     """The admin endpoint's JSON answer, or None after printing why there is none."""
     request = urllib.request.Request(
         f"{endpoint}{path}", method="GET" if body is None else "POST",
         data=None if body is None else json.dumps(body).encode(),
         headers={"Content-Type": "application/json"})
     try:
-        with urllib.request.urlopen(request, timeout=60) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return json.loads(response.read())
     except urllib.error.HTTPError as error:
         print(f"error {error.code}: {error.read().decode()}", file=sys.stderr)
@@ -291,7 +316,7 @@ def up(args: argparse.Namespace) -> int:
     for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
         signal.signal(signum, _stop)
     cloud = LocalCloud(args.project_dir, stack=args.stack, port=args.port,
-                       time_scale=args.time_scale, state_dir=args.state_dir,
+                       time_scale=args.time_scale, clock=args.clock, state_dir=args.state_dir,
                        account_concurrency=args.account_concurrency,
                        max_running=args.max_running, worker_wait=args.worker_wait,
                        idle_timeout=args.idle_timeout, reload=args.reload, iam=args.iam,

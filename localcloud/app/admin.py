@@ -1,5 +1,10 @@
 """The local cloud's own endpoints under `/_localcloud/` (health, status, firing a schedule now,
-fault injection) and the start-up summary `up` prints, in the spirit of `pulumi up`.
+fault injection, the clock) and the start-up summary `up` prints, in the spirit of `pulumi up`.
+
+Clock: `GET /_localcloud/clock` shows its mode, simulated time and each timer's next due
+instant; `POST /_localcloud/clock/advance` with `{"seconds": N}` (or `{"duration": "2h"}`)
+advances a manual clock and answers, once settled, what fired by kind and the new time (409 on
+a scaled clock, 400 for a bad duration, 504 when the cloud does not settle).
 
 Faults: `GET /_localcloud/faults` lists them, `POST` adds one (core/faults.py for the fields),
 `DELETE /_localcloud/faults[/ID]` (or `POST .../faults/clear` with `{"id": ...}`) removes one
@@ -14,10 +19,13 @@ import sys
 from typing import Any, Callable, Protocol
 from urllib.parse import unquote
 
+from localcloud.core.clock import Clock, iso_millis
 from localcloud.core.faults import FaultError, Faults
 from localcloud.core.http import GatewayRequest, HttpResponse, Route, RouteTable, json_response
 from localcloud.core.registry import Registry
 from localcloud.deploy.deployer import Deployment
+
+from .advance import Advancer, NotSettled
 
 
 class Observed(Protocol):
@@ -26,6 +34,7 @@ class Observed(Protocol):
     account_id: str
     endpoint_url: str
     time_scale: float
+    clock: Clock
     ready_seconds: float
     registry: Registry
     deployment: Deployment | None
@@ -91,8 +100,32 @@ def fault_routes(faults: Faults, kill_workers: KillWorkers) -> list[Route]:
     ]
 
 
+def clock_routes(advancer: Advancer) -> list[Route]:
+    def state(request: GatewayRequest, _: dict[str, str]) -> HttpResponse:
+        return json_response(200, advancer.state())
+
+    def advance(request: GatewayRequest, _: dict[str, str]) -> HttpResponse:
+        try:
+            body = _body(request)
+            result = advancer.advance(body.get("seconds", body.get("duration", 0)))
+        except ValueError as error:
+            return json_response(400, {"message": str(error)})
+        except NotSettled as error:
+            return json_response(504, {"message": str(error)})
+        except RuntimeError as error:  # a scaled clock
+            return json_response(409, {"message": str(error)})
+        return json_response(200, result)
+
+    return [
+        Route("admin:clock-advance", advance, methods=("POST",),
+              path=r"^/_localcloud/clock/advance/?$"),
+        Route("admin:clock", state, methods=("GET",), path=r"^/_localcloud/clock/?$"),
+    ]
+
+
 def admin_routes(cloud: Observed, fire_rule: FireRule,
-                 faults: tuple[Faults, KillWorkers] | None = None) -> RouteTable:
+                 faults: tuple[Faults, KillWorkers] | None = None,
+                 advancer: Advancer | None = None) -> RouteTable:
     def health(request: GatewayRequest, _: dict[str, str]) -> HttpResponse:
         return json_response(200, cloud.health())
 
@@ -112,6 +145,7 @@ def admin_routes(cloud: Observed, fire_rule: FireRule,
 
     return RouteTable(routes=[
         *(fault_routes(*faults) if faults else []),
+        *(clock_routes(advancer) if advancer else []),
         Route("admin:fire", fire, methods=("POST",),
               path=r"^/_localcloud/schedules/(?P<rule>[^/]+)/fire/?$"),
         Route("admin:health", health, path=r"^/_localcloud/health/?$"),
@@ -154,9 +188,18 @@ def format_summary(cloud: Observed) -> str:
             lines.append(f"    {key:<{width}}: {shown}")
     lines += ["", "Fault injection: python -m localcloud fault add|list|clear|kill-worker "
               "(/_localcloud/faults)"]
+    lines += ["", clock_line(cloud.clock)]
     lines += ["", f"Console: {cloud.endpoint_url}/_localcloud/"]
     lines += ["", f"Endpoint: {cloud.endpoint_url}   (AWS_ENDPOINT_URL={cloud.endpoint_url}, "
               "any credentials)",
-              f"Ready in {cloud.ready_seconds:.1f}s (deployment {deployment.seconds:.1f}s)."
-              + (f" Time scale x{cloud.time_scale:g}." if cloud.time_scale != 1 else "")]
+              f"Ready in {cloud.ready_seconds:.1f}s (deployment {deployment.seconds:.1f}s)."]
     return "\n".join(lines)
+
+
+def clock_line(clock: Clock) -> str:
+    if clock.manual:
+        return (f"Clock: manual, stands at {iso_millis(clock.now())} until advanced "
+                "(python -m localcloud advance 2h, POST /_localcloud/clock/advance); not "
+                "simulated: functions' own clocks, batching windows, Step Functions waits, "
+                "pipes, log timestamps")
+    return f"Clock: scaled x{clock.time_scale:g} (simulated seconds per real second)"

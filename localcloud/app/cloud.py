@@ -36,6 +36,7 @@ from localcloud.core.telemetry import Telemetry
 from localcloud.console.routes import console_routes
 from localcloud.deploy.deployer import Deployment, deploy_in_subprocess
 from localcloud.deploy.stack_config import load_stack_config
+from localcloud.emulator.moto_clock import MotoClock
 from localcloud.emulator.moto_server import MotoServer, free_port
 from localcloud.services.apigateway.server import RestApiServer
 from localcloud.services.cloudwatch.alarms import AlarmEvaluator
@@ -52,6 +53,7 @@ from localcloud.services.sns.fanout import SnsFanout
 from localcloud.services.sqs.poller import SqsPollers
 
 from .admin import admin_routes, format_summary
+from .advance import Advancer
 from .call_counts import CallCounts
 from .gateway import Gateway, chained
 from .reload import CodeReloader
@@ -72,10 +74,10 @@ class LocalCloud:
                  account_concurrency: int = ACCOUNT_LIMIT, max_running: int | None = None,
                  worker_wait: float = 30.0, console: Callable[[str], None] | None = print,
                  idle_timeout: float = 120.0, reload: bool = True,
-                 iam: str = DEFAULT_IAM_MODE):
+                 iam: str = DEFAULT_IAM_MODE, clock: str = "scaled"):
         self.project_dir = os.path.abspath(project_dir)
         self.stack = stack
-        self.clock = Clock(time_scale)
+        self.clock = Clock(time_scale, mode=clock)
         self.time_scale = self.clock.time_scale
         self.state_dir = os.path.abspath(state_dir or os.path.join(self.project_dir, ".localcloud",
                                                                    stack))
@@ -103,7 +105,8 @@ class LocalCloud:
         # Each function's calls are evaluated against its role's identity policies.
         self.iam = IamEnforcer(iam, account_id=self.account_id, aws=self.aws)
         self.calls = CallCounts(self.iam.caller)
-        self.telemetry = Telemetry(self.aws)
+        self.telemetry = Telemetry(self.aws,
+                                   stamp=self.clock.now if self.clock.manual else None)
         self.deliveries = Deliveries(self)
         # -- the services, in the order they start --
         self.lambda_ = LambdaService(
@@ -122,6 +125,17 @@ class LocalCloud:
                                  StreamReader(self.aws("dynamodbstreams"), arn, position))
         self.scheduler = Scheduler(self, self.events)
         self.alarms = AlarmEvaluator(self)
+        self.moto_clock = MotoClock(self.moto.url)
+        # What an advance of the manual clock fires, and what it waits for to settle.
+        self.advancer = Advancer(self.clock, timers={
+            "lambda-async-retry": self.lambda_.async_invoker.queue,
+            "event-target-delivery": self.events.dispatcher.retries,
+            "schedule": self.scheduler,
+            "alarm-evaluation": self.alarms,
+            "sqs-message-visible": self.moto_clock,
+        }, activities={"lambda-invocation": _Running(self.executor.in_flight),
+                       "sqs-poller": self.sqs_pollers},
+            flushes=[self.telemetry.flush])
         self.parts: list[Part] = [self.lambda_, self.rest_apis, self.events, self.sns,
                                   self.sqs_pollers, self.pipes, self.scheduler, self.alarms]
         # Saved function code reaches the next invocation (`--no-reload` turns it off).
@@ -137,7 +151,8 @@ class LocalCloud:
             retire=self.executor.retire, mappings_changed=self.sqs_pollers.sync)
         self.routes = RouteTable().extend(
             console_routes(self),  # before the admin table's catch-all of /_localcloud/
-            admin_routes(self, self.scheduler.fire, (self.faults, self.kill_workers)),
+            admin_routes(self, self.scheduler.fire, (self.faults, self.kill_workers),
+                         self.advancer),
             self.rest_apis.routes(),
             self.lambda_.routes(), self.events.routes(), self.sns.routes(),
             self.control_plane.routes(), self.iam.routes(), self.iam.resources.routes(),
@@ -165,6 +180,8 @@ class LocalCloud:
         self.moto.start()
         self.gateway.start()
         self.moto.wait_ready()
+        if self.clock.manual:  # moto's SQS keeps the simulated time from the start
+            self.moto_clock.set(self.clock.now())
         self.telemetry.start()
         self.deployment = deploy_in_subprocess(self.project_dir, self.stack,
                                                endpoint_url=self.endpoint_url,
@@ -293,6 +310,7 @@ class LocalCloud:
             **self.health(),
             "ready_seconds": round(self.ready_seconds, 2),
             "time_scale": self.time_scale,
+            "clock": self.advancer.state(),
             "region": self.region,
             "outputs": deployment.outputs if deployment else {},
             "functions": self.executor.stats(),
@@ -320,6 +338,16 @@ class LocalCloud:
 
     def recent_batches(self) -> list[dict]:
         return list(self.sqs_pollers.recent)
+
+
+class _Running:
+    """An activity that is busy while `count()` is above zero."""
+
+    def __init__(self, count: Callable[[], int]):
+        self.count = count
+
+    def busy(self) -> bool:
+        return self.count() > 0
 
 
 def start_local_cloud(project_dir: str, *, stack: str = "local", port: int = 0,

@@ -3,6 +3,9 @@
 `Telemetry` queues log lines per (group, stream) and metric datums per namespace, and a
 background thread ships them to moto every `interval` seconds (and once more on stop).
 Powertools EMF documents printed by a function become metric datums in their own namespace.
+With a manual clock (`stamp` given), every datum is stamped with the simulated time it is
+received at, whatever time the function wrote into it, so that alarms see it in the simulated
+period it happened in; log events keep the real time.
 """
 
 from __future__ import annotations
@@ -22,10 +25,13 @@ _MAX_EVENTS = 5000  # per PutLogEvents call
 
 
 class Telemetry:
-    def __init__(self, aws: Callable[[str], Any], *, interval: float = 0.5):
+    def __init__(self, aws: Callable[[str], Any], *, interval: float = 0.5,
+                 stamp: Callable[[], float] | None = None):
         self.aws = aws
+        self.stamp = stamp
         self.interval = interval
         self.lock = threading.Lock()
+        self.shipping = threading.Lock()  # held while a flush ships
         self.logs: dict[tuple[str, str], list[dict]] = defaultdict(list)
         self.metrics: dict[str, list[dict]] = defaultdict(list)
         self.streams: set[tuple[str, str]] = set()
@@ -50,6 +56,8 @@ class Telemetry:
 
     def metric(self, namespace: str, name: str, value: float, unit: str = "None",
                dimensions: dict[str, str] | None = None, timestamp: float | None = None) -> None:
+        if self.stamp is not None:
+            timestamp = self.stamp()
         datum = {"MetricName": name, "Value": float(value), "Unit": unit,
                  "Timestamp": datetime.fromtimestamp(timestamp or time.time(), timezone.utc),
                  "Dimensions": [{"Name": k, "Value": str(v)} for k, v in (dimensions or {}).items()]}
@@ -92,15 +100,18 @@ class Telemetry:
                 log.exception("shipping logs and metrics failed")
 
     def flush(self) -> None:
-        with self.lock:
-            logs, self.logs = self.logs, defaultdict(list)
-            metrics, self.metrics = self.metrics, defaultdict(list)
-        for (group, stream), events in logs.items():
-            self._put_logs(group, stream, events)
-        for namespace, datums in metrics.items():
-            for start in range(0, len(datums), _MAX_DATUMS):
-                self.aws("cloudwatch").put_metric_data(
-                    Namespace=namespace, MetricData=datums[start:start + _MAX_DATUMS])
+        """Ship what is queued; returns once it is in moto, even when another thread was
+        shipping it (an advance of the manual clock relies on that)."""
+        with self.shipping:
+            with self.lock:
+                logs, self.logs = self.logs, defaultdict(list)
+                metrics, self.metrics = self.metrics, defaultdict(list)
+            for (group, stream), events in logs.items():
+                self._put_logs(group, stream, events)
+            for namespace, datums in metrics.items():
+                for start in range(0, len(datums), _MAX_DATUMS):
+                    self.aws("cloudwatch").put_metric_data(
+                        Namespace=namespace, MetricData=datums[start:start + _MAX_DATUMS])
 
     def _put_logs(self, group: str, stream: str, events: list[dict]) -> None:
         logs = self.aws("logs")

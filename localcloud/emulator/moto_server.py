@@ -121,9 +121,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     from werkzeug.serving import make_server
 
-    from localcloud.emulator import moto_fixes
+    from localcloud.emulator import moto_clock, moto_fixes
 
     moto_fixes.apply_all()
+    moto_clock.install()
 
     class NoDelayHandler(MotoRequestHandler):
         # Small responses written in pieces otherwise wait for delayed ACKs (tens of ms each).
@@ -162,7 +163,7 @@ def main(argv: list[str] | None = None) -> None:
     # werkzeug's poll loop and its kept-alive connection threads costs about a second).
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
 
-    app = DomainDispatcherApplication(create_backend_app)
+    app = moto_clock.middleware(DomainDispatcherApplication(create_backend_app))
     server = make_server(args.host, args.port, app, threaded=True, request_handler=NoDelayHandler)
     try:
         server.serve_forever()

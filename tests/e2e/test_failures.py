@@ -1,15 +1,53 @@
-"""Scenarios f–h: poison messages, failing fan-out handlers and the alarms they raise."""
+"""Scenarios f–h: poison messages, failing fan-out handlers and the alarms they raise.
+
+The fan-out retries and the alarm period run on a local cloud of this module's own, on the
+manual clock: each advance runs what falls due inside it and returns once settled, so each
+step is checked right after its advance, without polling or bursts. The poison message still
+waits on the session cloud (scaled): its visibility timeouts are moto's, and under a heavy load
+the batch's valid orders time out there as they do on either clock.
+"""
 
 import json
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any, Callable
 
+import pytest
+
+from localcloud.core.clients import local_client
+from tests.cloud_session import advance_clock, module_cloud_fixture
+from tests.e2e.conftest import ROOT
 from tests.e2e.helpers import receive_all, subscribe_queue
 from tests.waiting import wait_for
 
 FUNCTION_PREFIX = "order-platform-local"
-BURST = 5  # concurrent failing invocations per try
+ALARM_ERRORS = 3  # the local stack alarms above 2 errors in a 60 s period
+
+manual_cloud = module_cloud_fixture(str(ROOT), "failures-cloud", clock="manual")
+
+
+@dataclass
+class ManualCloud:
+    """This module's cloud: its outputs, boto3 clients on it, and advancing its clock."""
+
+    outputs: dict
+    aws: Callable[[str], Any]
+    advance: Callable[[float | str], dict]
+
+
+@pytest.fixture(scope="module")
+def manual(manual_cloud):
+    clients: dict[str, Any] = {}
+
+    def aws(service: str):
+        if service not in clients:
+            clients[service] = local_client(service, manual_cloud.endpoint_url,
+                                            manual_cloud.region)
+        return clients[service]
+
+    return ManualCloud(manual_cloud.deployment.outputs, aws,
+                       lambda duration: advance_clock(manual_cloud.endpoint_url, duration))
 
 
 def placed_order_event(order_id: str, customer_id: str) -> dict:
@@ -70,8 +108,9 @@ def test_poison_message_goes_to_the_dlq_and_the_rest_of_its_batch_is_processed_o
     assert sum(e["name"] in orders for e in executions) == 9
 
 
-def test_failing_fan_out_handler_is_retried_then_recorded(aws, outputs):
+def test_failing_fan_out_handler_is_retried_then_recorded(manual):
     """A malformed event fails every fan-out handler; each failure reaches the destination."""
+    aws, outputs, advance = manual.aws, manual.outputs, manual.advance
     sqs = aws("sqs")
     bad_id = f"bad-{uuid.uuid4().hex[:8]}"
     bus = outputs["EventBusArn"].split("/")[-1]
@@ -81,45 +120,45 @@ def test_failing_fan_out_handler_is_retried_then_recorded(aws, outputs):
     assert result["FailedEntryCount"] == 0
 
     def records():
-        found = [m["Json"] for m in receive_all(sqs, outputs["FanoutFailureQueueUrl"])
-                 if m["Json"] and m["Json"]["requestPayload"]["detail"].get("orderId") == bad_id]
-        records.seen.extend(found)
-        return len(records.seen) >= 3
-    records.seen = []
-    wait_for(records, timeout=120, what="three failure records")
+        return [m["Json"] for m in receive_all(sqs, outputs["FanoutFailureQueueUrl"], wait=0)
+                if m["Json"] and m["Json"]["requestPayload"]["detail"].get("orderId") == bad_id]
+
+    advance(119)  # the first attempts failed at once, the first retries after 1 minute
+    assert records() == []
+    fired = advance(61)["fired"]  # the second retries, 2 minutes after the first
+    assert fired["lambda-async-retry"] >= 3
+    seen = records()
     functions = sorted(r["requestContext"]["functionArn"].split(":")[6].removeprefix(
-        f"{FUNCTION_PREFIX}-") for r in records.seen)
+        f"{FUNCTION_PREFIX}-") for r in seen)
     assert functions == ["notify-warehouse", "send-email", "update-inventory"]
-    for record in records.seen:
+    for record in seen:
         assert record["requestContext"]["condition"] == "RetriesExhausted"
         assert record["requestContext"]["approximateInvokeCount"] == 3  # 1 + 2 retries
         assert record["responseContext"]["functionError"] == "Unhandled"
 
 
-def test_errors_above_threshold_raise_the_alarm_and_notify(aws, outputs):
+def test_errors_above_threshold_raise_the_alarm_and_notify(manual):
+    aws, outputs, advance = manual.aws, manual.outputs, manual.advance
     sqs, sns = aws("sqs"), aws("sns")
     watch = subscribe_queue(sns, sqs, outputs["AlarmTopicArn"])
     function = f"{FUNCTION_PREFIX}-get-order"
     alarm_name = f"{FUNCTION_PREFIX}-get-order-errors"
     cloudwatch = aws("cloudwatch")
 
-    def fail_once(_: int) -> None:
+    def state() -> str:
+        return cloudwatch.describe_alarms(AlarmNames=[alarm_name])["MetricAlarms"][0][
+            "StateValue"]
+
+    advance(60)  # every alarm evaluated at least once: a settled state to start from
+    assert state() != "ALARM"
+    for _ in range(ALARM_ERRORS):  # all at one simulated instant: one period holds them
         response = aws("lambda").invoke(FunctionName=function, Payload=b'{"not": "an event"}')
         assert response.get("FunctionError") == "Unhandled", response
-
-    def errors_until_alarm() -> bool:
-        # The local stack alarms above 2 errors in a 60 s period, 1 real second at this time
-        # scale: errors come in concurrent bursts until one period holds enough, however slow
-        # a loaded machine runs each invocation.
-        with ThreadPoolExecutor(BURST) as pool:
-            list(pool.map(fail_once, range(BURST)))
-        return cloudwatch.describe_alarms(AlarmNames=[alarm_name])["MetricAlarms"][0]["StateValue"] == "ALARM"
-
-    wait_for(errors_until_alarm, timeout=90, interval=0, what=f"{alarm_name} in ALARM")
-    notes = wait_for(lambda: [m["Json"] for m in receive_all(sqs, watch)
-                              if m["Json"] and m["Json"].get("AlarmName") == alarm_name],
-                     timeout=30, what="alarm notification")
-    assert notes[0]["NewStateValue"] == "ALARM"
+    advance(60)  # the period holding them ends and is evaluated
+    assert state() == "ALARM"
+    notes = [m["Json"] for m in receive_all(sqs, watch)
+             if m["Json"] and m["Json"].get("AlarmName") == alarm_name]
+    assert notes and notes[0]["NewStateValue"] == "ALARM"
     assert notes[0]["Trigger"]["MetricName"] == "Errors"
     # The transition is in the alarm history, as `aws cloudwatch describe-alarm-history` shows.
     history = cloudwatch.describe_alarm_history(AlarmName=alarm_name,

@@ -21,11 +21,11 @@ from typing import Any, Callable
 
 import pytest
 
-from localcloud.app.cloud import start_local_cloud
 from localcloud.core.arns import Arn, function_ref
 from localcloud.core.clients import local_client
 from localcloud.core.delivery import TARGET_ACTIONS
 from localcloud.core.pagination import all_items
+from tests.cloud_session import module_cloud_fixture
 from tests.e2e.conftest import ROOT, TIME_SCALE
 
 ALARM_ACTIONS = ("AlarmActions", "OKActions", "InsufficientDataActions")
@@ -51,13 +51,7 @@ class Grant:
     restore: Callable[[], None]
 
 
-@pytest.fixture(scope="module")
-def cloud(tmp_path_factory):
-    started = start_local_cloud(str(ROOT), stack="local", port=0, time_scale=TIME_SCALE,
-                                state_dir=str(tmp_path_factory.mktemp("grants-cloud")),
-                                console=None, reload=False)
-    yield started
-    started.stop()
+cloud = module_cloud_fixture(str(ROOT), "grants-cloud", time_scale=TIME_SCALE)
 
 
 @pytest.fixture(scope="module")

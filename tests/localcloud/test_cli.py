@@ -1,4 +1,4 @@
-"""The CLI commands (`fire`, `status`, `token`, `up --iam`) against the session's local cloud, as a user runs them."""
+"""The CLI commands (`fire`, `advance`, `status`, `token`, `up --iam`) against the session's local cloud, as a user runs them."""
 
 from __future__ import annotations
 
@@ -73,7 +73,26 @@ def test_bad_input_is_a_one_line_error_without_a_traceback(endpoint, text, messa
     assert len(done.stderr.splitlines()) == 1 and done.stderr.startswith(message)
 
 
-@pytest.mark.parametrize("command", [["status"], ["fire", "nightly"]])
+def test_advance_a_scaled_clock_is_refused_with_the_reason(endpoint):
+    done = _cli("advance", "2h", "--endpoint-url", endpoint)
+    assert done.returncode == 1
+    assert done.stderr.startswith("error 409: ") and "--clock manual" in done.stderr
+
+
+def test_advance_a_bad_duration_is_a_one_line_error(endpoint):
+    done = _cli("advance", "2 weeks", "--endpoint-url", endpoint)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.startswith("localcloud advance: not a duration: '2 weeks'")
+
+
+def test_status_and_the_summary_name_the_clock(endpoint, local_cloud):
+    done = _cli("status", "--endpoint-url", endpoint)
+    clock = json.loads(done.stdout)["clock"]
+    assert clock["mode"] == "scaled" and clock["time_scale"] == 60
+    assert "Clock: scaled x60" in local_cloud.summary()
+
+
+@pytest.mark.parametrize("command", [["status"], ["fire", "nightly"], ["advance", "1m"]])
 def test_an_unreachable_endpoint_is_a_one_line_error(command):
     nowhere = f"http://localhost:{_unused_port()}"
     done = _cli(*command, env={"AWS_ENDPOINT_URL": nowhere})

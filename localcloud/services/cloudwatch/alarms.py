@@ -5,7 +5,9 @@ of P simulated seconds covers P / time_scale real seconds, rounded to whole seco
 least one (moto selects datapoints with one-second precision), and the alarm is evaluated
 once per such period, shortly after it ends. An evaluation looks at the last EvaluationPeriods
 complete periods, which end at the last whole real second: with time_scale 60, a 300 s
-period is 5 real seconds, evaluated every 5 seconds.
+period is 5 real seconds, evaluated every 5 seconds. With the manual clock, datapoints carry
+simulated timestamps (the telemetry stamps them), a period is P simulated seconds and each
+evaluation runs when an advance reaches its instant (`next_due` / `fire_due`), not on the loop.
 
 Per period the statistic is computed here from moto's per-second aggregates (moto 5.2.5's
 GetMetricStatistics ignores ExtendedStatistics): SampleCount, Sum, Average, Minimum and
@@ -170,15 +172,26 @@ class AlarmEvaluator(BackgroundLoop):
         self._region_name = _region_name(cloud.region)
 
     def period_seconds(self, period: int | float) -> int:
-        """The real seconds one simulated period of an alarm covers."""
+        """The seconds of datapoint time one period of an alarm covers: real seconds (the
+        scaled period) with a scaled clock, simulated ones with a manual clock."""
+        if self._manual:
+            return max(1, round(float(period)))
         return max(1, round(float(period) / (self.cloud.time_scale or 1.0)))
+
+    @property
+    def _manual(self) -> bool:
+        return self.cloud.clock.manual
+
+    def _now(self) -> float:
+        """Datapoint time: simulated with a manual clock, else real."""
+        return self.cloud.clock.now() if self._manual else time.time()
 
     def evaluate(self, alarm_names: list[str] | None = None, *,
                  now: float | None = None) -> list[dict]:
         """Evaluate alarms at once (at real time `now`, default the current time); returns the
         notifications of the state changes made."""
         with self._lock:
-            now = time.time() if now is None else now
+            now = self._now() if now is None else now
             alarms = [alarm for alarm in self._alarms()
                       if alarm_names is None or alarm["AlarmName"] in alarm_names]
             changes = [self._evaluate(alarm, now) for alarm in alarms]
@@ -188,29 +201,48 @@ class AlarmEvaluator(BackgroundLoop):
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            wait = TICK_SECONDS
             try:
-                wait = self._tick()
+                if not self._manual:  # manual: the advance evaluates
+                    self.fire_due(time.time())
             except Exception:  # moto restarting, a malformed alarm...: try again next tick
                 log.exception("alarm evaluation failed")
-            self._stop.wait(wait)
+            self._stop.wait(self._sleep_seconds())
 
-    def _tick(self) -> float:
-        """Evaluate the alarms that are due; returns how long to sleep."""
+    def _sleep_seconds(self) -> float:
+        earliest = self.next_due()
+        if earliest is None or self._manual:
+            return TICK_SECONDS
+        return max(0.05, min(TICK_SECONDS, earliest - time.time()))
+
+    # -- the manual clock's hooks (app/advance.py); the scaled loop uses them too ------------
+
+    def next_due(self) -> float | None:
+        """When the next evaluation is due (an alarm not evaluated yet: at once)."""
         with self._lock:
-            now = time.time()
+            alarms = self._known_alarms()
+            now = self._now()
+            return min((self._due.get(alarm["AlarmArn"], now) for alarm in alarms),
+                       default=None)
+
+    def fire_due(self, now: float) -> int:
+        """Evaluate the alarms due at `now`; returns how many were evaluated."""
+        # A scaled clock waits a little past the period's end for datapoints still shipping;
+        # a manual one needs not: the advance ships them before it moves the clock.
+        settle = 0.0 if self._manual else SETTLE_SECONDS
+        evaluated = 0
+        with self._lock:
             alarms = self._known_alarms()
             for alarm in alarms:
                 arn = alarm["AlarmArn"]
                 if now >= self._due.get(arn, 0.0):
                     self._evaluate(alarm, now)
+                    evaluated += 1
                     # Next, just after the next period ends: periods tile without gaps.
                     length = self.period_seconds(alarm.get("Period") or 60)
-                    self._due[arn] = math.floor(now) + length + SETTLE_SECONDS
+                    self._due[arn] = math.floor(now) + length + settle
             known = {alarm["AlarmArn"] for alarm in alarms}
             self._due = {arn: due for arn, due in self._due.items() if arn in known}
-            earliest = min(self._due.values(), default=now + TICK_SECONDS)
-        return max(0.05, min(TICK_SECONDS, earliest - time.time()))
+        return evaluated
 
     # -- one alarm ----------------------------------------------------------------------------
 

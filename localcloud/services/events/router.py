@@ -106,9 +106,10 @@ def bus_name(name_or_arn: str | None) -> str:
     return name_or_arn.split(":event-bus/")[-1] if name_or_arn.startswith("arn:") else name_or_arn
 
 
-def event_time(value: Any = None) -> str:
-    """An event's `time` field: ISO 8601 in UTC to the second, like AWS."""
-    moment = datetime.now(timezone.utc)
+def event_time(value: Any, now: float) -> str:
+    """An event's `time` field: ISO 8601 in UTC to the second, like AWS; `value` (an entry's
+    Time) when it is one, else `now` (the simulated clock)."""
+    moment = datetime.fromtimestamp(now, timezone.utc)
     if isinstance(value, (int, float)):
         moment = datetime.fromtimestamp(value, timezone.utc)
     elif isinstance(value, str) and value:
@@ -178,7 +179,7 @@ class EventsRouter:
             "detail-type": entry["DetailType"],
             "source": entry["Source"],
             "account": self.cloud.account_id,
-            "time": event_time(entry.get("Time")),
+            "time": event_time(entry.get("Time"), self.cloud.clock.now()),
             "region": self.cloud.region,
             "resources": list(entry.get("Resources") or []),
             "detail": detail,

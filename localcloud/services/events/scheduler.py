@@ -1,10 +1,11 @@
 """Scheduled EventBridge rules (`rate(...)` and `cron(...)`), fired in simulated time.
 
-The timer fires ENABLED rules that have a `ScheduleExpression`, on every bus, in a simulated
-clock that runs `cloud.time_scale` times faster than real time from `start()`: a
-`rate(1 day)` rule fires every 86400 / time_scale real seconds, and a cron rule fires when the
-simulated clock (UTC) reaches a matching minute. Occurrences missed while the clock ran ahead
-are skipped, not replayed. A rate rule first fires one interval after it is first seen.
+The timer fires ENABLED rules that have a `ScheduleExpression`, on every bus, on the cloud's
+simulated clock (`core/clock.py`). Scaled: a `rate(1 day)` rule fires every 86400 / time_scale
+real seconds, and a cron rule fires when the simulated clock (UTC) reaches a matching minute;
+occurrences missed while the clock ran ahead are skipped, not replayed. Manual: nothing fires
+until the clock is advanced, and an advance fires every occurrence inside it, each at its own
+instant (`next_due` / `fire_due`). A rate rule first fires one interval after it is first seen.
 
 Each firing delivers AWS's "Scheduled Event" (`source` "aws.events", `resources` [rule ARN],
 `detail` {}, `time` = the simulated occurrence) through the router's delivery code, so targets,
@@ -19,10 +20,11 @@ Schedule expressions (`rate`, six-field `cron`, UTC) are parsed by `schedules.py
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from botocore.exceptions import ClientError
 
@@ -60,19 +62,12 @@ class Scheduler(BackgroundLoop):
         self._owns_router = router is None
         self._entries: dict[str, _Entry] = {}
         self._rejected: set[tuple[str, str]] = set()
-        self._epoch_real = time.monotonic()
-        self._epoch_simulated = datetime.now(timezone.utc)
+        self._lock = threading.RLock()  # the loop and an advance both refresh and fire
+        self._refreshed = 0.0
 
     def now(self) -> datetime:
-        """The simulated clock: real time since start(), times time_scale."""
-        elapsed = (time.monotonic() - self._epoch_real) * (self.cloud.time_scale or 1.0)
-        return self._epoch_simulated + timedelta(seconds=elapsed)
-
-    def start(self) -> None:
-        if not self._thread:  # the simulated clock starts with the timer
-            self._epoch_real = time.monotonic()
-            self._epoch_simulated = datetime.now(timezone.utc)
-        super().start()
+        """The simulated clock."""
+        return self.cloud.clock.datetime()
 
     def stop(self, timeout: float = 5.0) -> None:
         super().stop(timeout)
@@ -105,7 +100,7 @@ class Scheduler(BackgroundLoop):
             "detail-type": "Scheduled Event",
             "source": "aws.events",
             "account": self.cloud.account_id,
-            "time": event_time(moment),
+            "time": event_time(None, moment.timestamp()),
             "region": self.cloud.region,
             "resources": [rule["Arn"]],
             "detail": detail,
@@ -114,28 +109,43 @@ class Scheduler(BackgroundLoop):
     # -- the loop -----------------------------------------------------------------------------
 
     def _run(self) -> None:
-        next_refresh = 0.0
         while not self._stop.is_set():
             try:
-                if time.monotonic() >= next_refresh:
-                    self._refresh()
-                    next_refresh = time.monotonic() + REFRESH_SECONDS
-                self._fire_due()
+                with self._lock:
+                    if time.monotonic() >= self._refreshed + REFRESH_SECONDS:
+                        self._refresh()
+                    if not self.cloud.clock.manual:  # manual: the advance fires
+                        self._fire_due(self.now())
             except Exception:  # keep the timer alive
                 log.exception("scheduler error")
-            self._stop.wait(self._sleep_seconds(next_refresh))
+            self._stop.wait(self._sleep_seconds())
 
-    def _sleep_seconds(self, next_refresh: float) -> float:
-        wait = next_refresh - time.monotonic()
-        if self._entries:
-            now = self.now()
-            earliest = min(entry.due for entry in self._entries.values())
-            wait = min(wait, (earliest - now).total_seconds() / (self.cloud.time_scale or 1.0))
+    def _sleep_seconds(self) -> float:
+        wait = self._refreshed + REFRESH_SECONDS - time.monotonic()
+        earliest = self.next_due(refresh=False)
+        if earliest is not None and not self.cloud.clock.manual:
+            wait = min(wait, self.cloud.clock.wait_seconds(earliest) or 0.0)
         return max(0.005, wait)
+
+    # -- the manual clock's hooks (app/advance.py) -------------------------------------------
+
+    def next_due(self, *, refresh: bool = True) -> float | None:
+        """The simulated instant of the next occurrence of any rule (rules re-read first,
+        at most every REFRESH_SECONDS / 10: a rule put just before an advance counts)."""
+        with self._lock:
+            if refresh and time.monotonic() >= self._refreshed + REFRESH_SECONDS / 10:
+                self._refresh()
+            return min((entry.due.timestamp() for entry in self._entries.values()),
+                       default=None)
+
+    def fire_due(self, now: float) -> int:
+        with self._lock:
+            return self._fire_due(datetime.fromtimestamp(now, timezone.utc))
 
     def _refresh(self) -> None:
         """Re-read scheduled rules on every bus: add new ones, drop deleted or disabled ones,
         reschedule changed ones."""
+        self._refreshed = time.monotonic()
         seen = {}
         for bus in self._bus_names():
             for rule in self.router.rules(bus):
@@ -165,12 +175,15 @@ class Scheduler(BackgroundLoop):
         buses = all_items(self.router.events_client(), "list_event_buses", "EventBuses")
         return [bus["Name"] for bus in buses]
 
-    def _fire_due(self) -> None:
-        now = self.now()
+    def _fire_due(self, now: datetime) -> int:
+        """Fire the occurrences due at `now`; returns how many fired."""
+        fired = 0
         for entry in list(self._entries.values()):
             if entry.due > now:
                 continue
             self.router.dispatch(entry.rule, self.scheduled_event(entry.rule, entry.due, {}))
+            fired += 1
             entry.due = entry.schedule.next_after(entry.due)
             if entry.due <= now:  # fell behind by more than one occurrence: skip the rest
                 entry.due = entry.schedule.next_after(now)
+        return fired

@@ -21,8 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import random
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from localcloud.core.delivery import (BusRoute, Deliveries, DeliveryFailure, Message, Sender,
@@ -70,7 +69,7 @@ class _Attempt:
     target: dict[str, Any]
     event: dict[str, Any]
     hops: int
-    first_attempt: float = field(default_factory=time.monotonic)
+    first_attempt: float  # the simulated instant of the first attempt
     retries: int = 0
 
 
@@ -84,15 +83,20 @@ class TargetDispatcher:
         self.cloud = cloud
         self.deliveries = Deliveries(cloud, route_to_bus=route_to_bus)
         self._queue: RetryQueue[_Attempt] = RetryQueue("event-targets", self._attempt,
-                                                       workers=self.WORKERS)
+                                                       cloud.clock, workers=self.WORKERS)
+
+    @property
+    def retries(self) -> RetryQueue[_Attempt]:
+        """The queue of attempts (a timer of the manual clock's advance)."""
+        return self._queue
 
     def submit(self, rule_arn: str, target: dict, event: dict, hops: int = 0) -> None:
         """Queue the first attempt; retries and the dead-letter queue follow on their own."""
-        self._queue.put(_Attempt(rule_arn, target, event, hops))
+        self._queue.put(_Attempt(rule_arn, target, event, hops, self.cloud.clock.now()))
 
     def deliver(self, rule_arn: str, target: dict, event: dict, hops: int = 0) -> DeliveryResult:
         """Make the first attempt now; a failure is then retried in the background."""
-        return self._attempt(_Attempt(rule_arn, target, event, hops))
+        return self._attempt(_Attempt(rule_arn, target, event, hops, self.cloud.clock.now()))
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until no attempt is due or running (later retries may still be pending)."""
@@ -135,7 +139,7 @@ class TargetDispatcher:
         clock = self.cloud.clock
         delay = min(BACKOFF_CAP_SECONDS, BACKOFF_FIRST_SECONDS * 2 ** attempt.retries)
         delay *= random.uniform(0.5, 1.0)  # jitter, as AWS does
-        age = clock.simulated_seconds(time.monotonic() - attempt.first_attempt) + delay
+        age = clock.now() - attempt.first_attempt + delay
         if age > max_age:
             return self._dead_letter(attempt, failure, exhausted="MaximumEventAgeInSeconds")
         attempt.retries += 1

@@ -14,10 +14,9 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any, Callable
 
-from localcloud.core.clock import Clock
+from localcloud.core.clock import Clock, iso_millis
 from localcloud.core.delivery import Deliveries, Message
 from localcloud.core.ports import InvokeResult
 from localcloud.core.registry import FunctionSpec, Registry
@@ -39,7 +38,7 @@ class _Event:
     payload: bytes
     qualifier: str | None
     request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    received: float = field(default_factory=time.monotonic)
+    received: float = field(default_factory=time.time)  # simulated: the clock's now()
     attempts: int = 0  # attempts that ran the function
     throttles: int = 0
 
@@ -52,14 +51,14 @@ class AsyncInvoker:
         self.clock = clock
         self.telemetry = telemetry
         self.deliveries = deliveries
-        self.queue: RetryQueue[_Event] = RetryQueue("lambda-async", self._attempt,
+        self.queue: RetryQueue[_Event] = RetryQueue("lambda-async", self._attempt, clock,
                                                     workers=threads)
 
     def stop(self) -> None:
         self.queue.stop(timeout=2)
 
     def submit(self, function: str, payload: bytes, qualifier: str | None = None) -> str:
-        event = _Event(function, payload, qualifier)
+        event = _Event(function, payload, qualifier, received=self.clock.now())
         self.queue.put(event)
         spec = self.registry().function(function)
         if spec:
@@ -79,7 +78,7 @@ class AsyncInvoker:
             log.warning("dropping an event for unknown function %s", event.function)
             return
         config = spec.async_config
-        age = self.clock.simulated_seconds(time.monotonic() - event.received)
+        age = self.clock.now() - event.received
         if age > config.maximum_event_age_seconds:
             self._finish(spec, event, None, "EventAgeExceeded")
             return
@@ -110,7 +109,7 @@ class AsyncInvoker:
                         f", sent to {destination}" if destination else "")
         if not destination:
             return
-        record = invocation_record(spec, event, result, condition)
+        record = invocation_record(spec, event, result, condition, at=self.clock.now())
         try:
             self.deliveries.send(destination, Message(
                 body=json.dumps(record), detail_type="Lambda Function Invocation Result - "
@@ -128,12 +127,13 @@ def _json_or_text(data: bytes) -> Any:
 
 
 def invocation_record(spec: FunctionSpec, event: _Event, result: InvokeResult | None,
-                      condition: str) -> dict:
-    """Lambda's destination record for an asynchronous invocation."""
+                      condition: str, *, at: float | None = None) -> dict:
+    """Lambda's destination record for an asynchronous invocation, timestamped `at` (the
+    simulated now; default the real time)."""
     version = result.executed_version if result else "$LATEST"
     record = {
         "version": "1.0",
-        "timestamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+        "timestamp": iso_millis(time.time() if at is None else at),
         "requestContext": {
             "requestId": event.request_id,
             "functionArn": f"{spec.arn}:{event.qualifier or version}",

@@ -17,9 +17,9 @@ import hmac
 import json
 import logging
 import os
-from datetime import datetime, timezone
 from typing import Any
 
+from localcloud.core.clock import iso_millis
 from localcloud.core.http import AfterForward, GatewayRequest, HttpResponse, RouteTable
 from localcloud.core.ports import Cloud
 from localcloud.core.registry import SnsLambdaSubscription
@@ -114,7 +114,7 @@ class SnsFanout:
               attributes: dict[str, dict[str, str]], message_id: str) -> dict:
         """The event Lambda receives from an SNS subscription."""
         region = self.cloud.region
-        timestamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        timestamp = iso_millis(self.cloud.clock.now())
         string_to_sign = "".join(f"{key}\n{value}\n" for key, value in (
             ("Message", message), ("MessageId", message_id),
             *((("Subject", subject),) if subject else ()), ("Timestamp", timestamp),

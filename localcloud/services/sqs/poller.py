@@ -84,6 +84,13 @@ class SqsPollers:
                 if uuid not in self._running:
                     self._running[uuid] = _Running.start(self.cloud, mapping, self.recent)
 
+    def busy(self) -> bool:
+        """A poller holds a batch, or a polled queue has a visible message (a poller is about
+        to take it): what an advance of the manual clock waits for."""
+        with self._lock:
+            pollers = [running.poller for running in self._running.values()]
+        return any(poller.holding or poller.visible() for poller in pollers)
+
     def polled(self) -> list[str]:
         """The UUIDs of the mappings being polled."""
         with self._lock:
@@ -178,19 +185,48 @@ class _MappingPoller:
         self.recent = recent
         self.sqs = cloud.aws("sqs")
         self._queue_url: str | None = None
+        self._local = threading.local()
+        self.holding = 0  # batches received and not yet settled, over this mapping's threads
+        self._holding_lock = threading.Lock()
 
     def run(self) -> None:
         while not self.stop.is_set():
             try:
-                batch = self._gather()
-                if batch and self.stop.is_set():
-                    self._release(batch)
-                elif batch:
-                    self._process(batch)
+                self._hold(0)
+                try:
+                    batch = self._gather()
+                    if batch and self.stop.is_set():
+                        self._release(batch)
+                    elif batch:
+                        self._process(batch)
+                finally:
+                    self._hold(-1)
             except Exception:  # a missing queue or a moto hiccup must not end the poller
                 log.exception("polling %s for %s failed", self.mapping.event_source_arn,
                               self.mapping.function_name)
                 self.stop.wait(1.0)
+
+    def _hold(self, change: int) -> None:
+        """Count this thread's batch in hand: +1 from its first message on (`_receive`), -1
+        once it is settled (0 resets the thread's flag at the start of a gather)."""
+        local = self._local
+        with self._holding_lock:
+            if change == 0:
+                local.holding = False
+            elif change > 0 and not getattr(local, "holding", False):
+                local.holding = True
+                self.holding += 1
+            elif change < 0 and getattr(local, "holding", False):
+                local.holding = False
+                self.holding -= 1
+
+    def visible(self) -> bool:
+        try:
+            attributes = self.sqs.get_queue_attributes(
+                QueueUrl=self._url(), AttributeNames=["ApproximateNumberOfMessages"])
+        except Exception:  # a deleted queue holds nothing
+            return False
+        return int(attributes["Attributes"]["ApproximateNumberOfMessages"]) > 0
 
     # -- receiving ----------------------------------------------------------------------------
 
@@ -204,7 +240,10 @@ class _MappingPoller:
             QueueUrl=self._url(), MaxNumberOfMessages=count, WaitTimeSeconds=wait_seconds,
             AttributeNames=["All"], MessageSystemAttributeNames=["All"],
             MessageAttributeNames=["All"])
-        return response.get("Messages", [])
+        messages = response.get("Messages", [])
+        if messages:
+            self._hold(1)
+        return messages
 
     def _gather(self) -> list[dict]:
         """Up to batch_size messages: the first receive waits for any message, then receives

@@ -100,7 +100,7 @@ def test_function_exists_in_moto_and_in_the_registry(aws, local_cloud):
     assert spec.log_format == "JSON" and spec.log_group == "/aws/lambda/fixture-slow"
     assert len(spec.layer_dirs) == 1  # the external Powertools layer comes from the venv
     fail = local_cloud.registry.functions["fixture-fail"]
-    assert fail.async_config.maximum_retry_attempts == 1
+    assert fail.async_config.maximum_retry_attempts == 2
     assert fail.async_config.maximum_event_age_seconds == 3600
     assert fail.async_config.on_failure_arn == "arn:aws:sqs:us-east-1:123456789012:async-failures"
 

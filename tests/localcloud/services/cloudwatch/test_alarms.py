@@ -208,9 +208,9 @@ def test_alarms_are_listed_again_after_an_alarm_write_through_the_gateway(cloud,
     gateway (its after-forward hook) makes the next tick list them again."""
     from localcloud.core.http import GatewayRequest, HttpResponse
 
-    evaluator._tick()  # lists the alarms there are now
+    evaluator.fire_due(time.time())  # lists the alarms there are now
     name = errors_alarm(cloud, inbox[0], unique("Ns"))
-    evaluator._tick()
+    evaluator.fire_due(time.time())
     assert state(cloud, name)["StateReason"].startswith("Unchecked")  # not seen yet
 
     write = GatewayRequest("POST", "/", headers=[
@@ -219,6 +219,6 @@ def test_alarms_are_listed_again_after_an_alarm_write_through_the_gateway(cloud,
         ("X-Amz-Target", "GraniteServiceVersion20100801.PutMetricAlarm")])
     [hook] = [hook for hook in evaluator.routes().after_forward if hook.matches(write)]
     hook.after(write, HttpResponse(200, [], b"{}"))
-    evaluator._tick()
+    evaluator.fire_due(time.time())
     assert state(cloud, name)["StateValue"] == "OK"  # evaluated: no errors, notBreaching
     assert not state(cloud, name)["StateReason"].startswith("Unchecked")

@@ -35,13 +35,13 @@ def test_failing_event_is_retried_then_recorded_in_the_failure_queue(invoke, aws
     record = json.loads(messages[0]["Body"])
     assert record["version"] == "1.0"
     assert record["requestContext"]["condition"] == "RetriesExhausted"
-    assert record["requestContext"]["approximateInvokeCount"] == 2  # maximumRetryAttempts=1
+    assert record["requestContext"]["approximateInvokeCount"] == 3  # maximumRetryAttempts=2
     assert record["requestContext"]["functionArn"].endswith(":function:fixture-fail:$LATEST")
     assert record["requestPayload"] == {"why": "async"}
     assert record["responseContext"] == {"statusCode": 200, "executedVersion": "$LATEST",
                                          "functionError": "Unhandled"}
     assert record["responsePayload"]["errorType"] == "ValueError"
-    assert status()["functions"]["fixture-fail"]["invocations"] == before + 2
+    assert status()["functions"]["fixture-fail"]["invocations"] == before + 3
 
 
 def test_throttled_event_is_retried_until_it_runs(invoke, status):
