@@ -86,7 +86,7 @@ def test_attribute_values_are_serialized_as_the_shape_walk_serializes_them():
     from moto.core.serialize import JSONSerializer, XFormedAttributePicker
     from moto.dynamodb.models.dynamo_type import Item
 
-    from localcloud.emulator.moto_fixes import copy_dynamodb_attribute_values
+    from localcloud.emulator.moto_fixes.dynamodb import copy_dynamodb_attribute_values
 
     copy_dynamodb_attribute_values()
 

@@ -1,0 +1,27 @@
+"""Fixes to moto that the local cloud applies in its server process, where moto falls short of
+what AWS guarantees and the platform depends on; one module per service:
+
+- `dynamodb`: item operations one at a time, a failed transaction restores only the items it
+  touched, AttributeValues serialized by copying them;
+- `logs`: JSON filter patterns evaluated (moto treats them as no filter);
+- `lambda_`: event source mappings stored only (the local cloud polls them);
+- `cloudwatch`: DescribeAlarmHistory, which moto lacks;
+- `stepfunctions`: execution logs, which moto never writes;
+- `sns`: Publish skips the subscriptions whose queue policy denies the topic.
+"""
+
+from __future__ import annotations
+
+from localcloud.emulator.moto_fixes import cloudwatch, dynamodb, lambda_, logs, sns, stepfunctions
+
+
+def apply_all() -> None:
+    # First: the item operations' lock must also cover the rollback's saving and restoring.
+    dynamodb.roll_back_transactions_item_by_item()
+    dynamodb.serialize_dynamodb_item_operations()
+    logs.evaluate_json_log_filter_patterns()
+    dynamodb.copy_dynamodb_attribute_values()
+    lambda_.store_event_source_mappings_only()
+    cloudwatch.install()
+    stepfunctions.install()
+    sns.skip_denied_subscriptions()
