@@ -7,12 +7,14 @@ what AWS guarantees and the platform depends on; one module per service:
 - `lambda_`: event source mappings stored only (the local cloud polls them);
 - `cloudwatch`: DescribeAlarmHistory, which moto lacks;
 - `stepfunctions`: execution logs, which moto never writes;
-- `sns`: Publish skips the subscriptions whose queue policy denies the topic.
+- `sns`: Publish skips the subscriptions whose queue policy denies the topic;
+- `server`: per-request work of moto's server app whose answer never changes, done once.
 """
 
 from __future__ import annotations
 
-from localcloud.emulator.moto_fixes import cloudwatch, dynamodb, lambda_, logs, sns, stepfunctions
+from localcloud.emulator.moto_fixes import (
+    cloudwatch, dynamodb, lambda_, logs, server, sns, stepfunctions)
 
 
 def apply_all() -> None:
@@ -25,3 +27,6 @@ def apply_all() -> None:
     cloudwatch.install()
     stepfunctions.install()
     sns.skip_denied_subscriptions()
+    # Last: the methods of each response class are listed once, after the fixes that add some.
+    server.list_moto_modules_once()
+    server.list_response_methods_once()
