@@ -6,7 +6,7 @@ what AWS guarantees and the platform depends on; one module per service:
 - `logs`: JSON filter patterns evaluated (moto treats them as no filter);
 - `lambda_`: event source mappings stored only (the local cloud polls them);
 - `cloudwatch`: DescribeAlarmHistory, which moto lacks;
-- `stepfunctions`: execution logs, which moto never writes;
+- `stepfunctions`: execution logs, which moto never writes; each definition parsed once;
 - `sns`: Publish skips the subscriptions whose queue policy denies the topic;
 - `server`: per-request work of moto's server app whose answer never changes, done once.
 """
@@ -26,6 +26,7 @@ def apply_all() -> None:
     lambda_.store_event_source_mappings_only()
     cloudwatch.install()
     stepfunctions.install()
+    stepfunctions.parse_each_definition_once()
     sns.skip_denied_subscriptions()
     # Last: the methods of each response class are listed once, after the fixes that add some.
     server.list_moto_modules_once()
