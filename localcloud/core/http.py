@@ -41,7 +41,7 @@ class HttpResponse:
 
 
 # Added by the gateway to an SNS Publish it forwards: the subscriptions (comma-separated ARNs)
-# moto must not deliver to, because their queue's policy denies the topic (emulator/moto_fixes).
+# moto must not deliver to, because their queue's policy denies the topic (emulator/moto_fixes/sns.py).
 SKIP_SUBSCRIPTIONS_HEADER = "X-Localcloud-Skip-Subscriptions"
 
 # The verbs API Gateway's `ANY` covers and AWS's endpoints (and moto) answer; any other verb

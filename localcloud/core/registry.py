@@ -51,7 +51,7 @@ class FunctionSpec:
 @dataclass
 class EventSourceMapping:
     """An SQS event source mapping: stored in moto (which never runs it, see
-    emulator/moto_fixes.py), polled by the local cloud."""
+    emulator/moto_fixes/lambda_.py), polled by the local cloud."""
 
     uuid: str
     function_name: str

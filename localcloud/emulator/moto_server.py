@@ -135,6 +135,10 @@ def main(argv: list[str] | None = None) -> None:
         def log_request(self, *args, **kwargs) -> None:
             pass
 
+        # A buffered wfile: werkzeug writes the status line and headers, then the body, and
+        # flushes once; unbuffered, each was a send() of its own (two wake-ups of the reader).
+        wbufsize = 64 * 1024
+
         keep_alive = False  # until a request's body has been read whole (run_wsgi)
 
         # Keep-alive: werkzeug closes every connection (it cannot tell where an unread body

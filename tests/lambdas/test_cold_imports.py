@@ -3,8 +3,9 @@ never more third-party packages than it needs, and never boto3 before its first 
 
 boto3 (with s3transfer, urllib3, dateutil...) is about half of a handler's import time: it is
 loaded with the first client (`dal.dynamo`, `plumbing.aws_clients`, Powertools idempotency and
-parameters on first use). email-validator only where addresses are read. A new import that
-pulls a package in at import time fails here, naming the function and the package.
+parameters on first use), botocore's modules with it. email-validator only where addresses are
+read. A new import that pulls a package in at import time fails here, naming the function and
+the package.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ HANDLERS = sorted(str(path.relative_to(ROOT).with_suffix("")).replace("/", ".")
                   for area in ("users", "orders", "workflow", "events", "scheduled")
                   for path in (ROOT / "lambdas" / area).glob("*.py") if path.name != "__init__.py")
 # What every handler needs at import: Powertools (logger, metrics, tracer, resolvers), pydantic
-# (settings and models) and botocore's exception classes (caught by the data-access modules).
+# (settings and models) and botocore's package alone (Powertools checks that it is there).
 NEEDED = {"aws_lambda_powertools", "jmespath", "pydantic", "pydantic_core", "annotated_types",
           "typing_extensions", "typing_inspection", "botocore"}
 # Loaded on first use only, never at import.
@@ -56,6 +57,10 @@ def test_cold_path_imports_only_what_the_function_needs(module):
     third_party = {p for p in third_party if not p.startswith("_sysconfigdata")}
     assert third_party & DEFERRED == set(), f"{module} imports {third_party & DEFERRED} at import"
     assert third_party <= NEEDED, f"{module} now imports {third_party - NEEDED}"
+    # botocore's modules (~40 ms) come with boto3; the data-access modules catch its ClientError
+    # through `plumbing.aws_clients.client_error`, imported when an exception reaches them.
+    botocore = sorted(name for name in modules if name.startswith("botocore."))
+    assert botocore == [], f"{module} imports {botocore[:3]} at import"
 
 
 def test_reading_a_user_does_not_build_the_request_models():

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import functools
 from decimal import Decimal
-from typing import Any
-
-from botocore.exceptions import ClientError
+from typing import TYPE_CHECKING, Any
 
 from lambdas.shared.plumbing.jsonutil import decimal_to_number
+
+if TYPE_CHECKING:
+    from botocore.exceptions import ClientError
 
 
 @functools.cache

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from lambdas.shared.dal.dynamo import cancelled_by_conditions, dynamodb
+from lambdas.shared.plumbing.aws_clients import client_error
 from lambdas.shared.plumbing.settings import InventoryEnv
 
 
@@ -40,7 +39,7 @@ def reserve(quantities: dict[str, int], order_write: dict[str, Any]) -> None:
     ]
     try:
         dynamodb().meta.client.transact_write_items(TransactItems=writes)
-    except ClientError as error:
+    except client_error() as error:
         failed = cancelled_by_conditions(error, len(writes))
         if failed is None:
             raise  # cancelled for another reason (e.g. a conflicting transaction): retry
@@ -69,7 +68,7 @@ def add_demand(quantities: dict[str, int]) -> list[str]:
         try:
             dynamodb().meta.client.transact_write_items(TransactItems=writes)
             break
-        except ClientError as error:
+        except client_error() as error:
             failed = cancelled_by_conditions(error, len(known))
             if failed is None:
                 raise  # cancelled for another reason (e.g. a conflicting transaction): retry

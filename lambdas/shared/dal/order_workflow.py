@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from botocore.exceptions import ClientError
-
-from lambdas.shared.plumbing.aws_clients import client
+from lambdas.shared.plumbing.aws_clients import client, client_error
 from lambdas.shared.plumbing.settings import WorkflowEnv
 from lambdas.shared.schemas.events import WorkflowState
 
@@ -20,7 +18,7 @@ def start_execution(state: WorkflowState) -> bool:
             name=state.orderId,
             input=state.model_dump_json(exclude={"inventory"}),
         )
-    except ClientError as error:
+    except client_error() as error:
         if error.response["Error"]["Code"] != "ExecutionAlreadyExists":
             raise
         return False
@@ -33,7 +31,7 @@ def execution_status(order_id: str) -> str | None:
     arn = _execution_arn(order_id)
     try:
         return client("stepfunctions").describe_execution(executionArn=arn)["status"]
-    except ClientError as error:
+    except client_error() as error:
         if error.response["Error"]["Code"] != "ExecutionDoesNotExist":
             raise
         return None

@@ -10,9 +10,8 @@ from collections.abc import Collection, Iterator
 from decimal import Decimal
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from lambdas.shared.dal.dynamo import is_condition_failure, table
+from lambdas.shared.plumbing.aws_clients import client_error
 from lambdas.shared.plumbing.clock import iso_utc
 from lambdas.shared.plumbing.settings import OrdersEnv
 from lambdas.shared.schemas.orders import OrderStatus
@@ -65,7 +64,7 @@ def insert_placed(
     }
     try:
         table(_table_name()).put_item(Item=order, ConditionExpression="attribute_not_exists(orderId)")
-    except ClientError as error:
+    except client_error() as error:
         if is_condition_failure(error):
             raise OrderExists(order_id) from error
         raise
@@ -97,7 +96,7 @@ def set_status(
             ReturnValuesOnConditionCheckFailure="ALL_OLD",
             **_status_update(target, allowed_from, reason, extra or {}),
         )
-    except ClientError as error:
+    except client_error() as error:
         if not is_condition_failure(error):
             raise
         current = error.response.get("Item")

@@ -7,9 +7,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from lambdas.shared.dal.dynamo import is_condition_failure, table
+from lambdas.shared.plumbing.aws_clients import client_error
 from lambdas.shared.dal.payment_provider import Charge
 from lambdas.shared.plumbing.clock import iso_utc
 from lambdas.shared.plumbing.settings import PaymentsEnv
@@ -48,7 +47,7 @@ def record_charge(order_id: str, amount: Decimal, charge: Charge) -> dict[str, A
         item["reason"] = charge.reason
     try:
         _payments().put_item(Item=item, ConditionExpression="attribute_not_exists(orderId)")
-    except ClientError as error:
+    except client_error() as error:
         if not is_condition_failure(error):
             raise
         return get_payment(order_id) or item
@@ -71,7 +70,7 @@ def record_refund(order_id: str, refund_id: str) -> dict[str, Any]:
             },
             ReturnValues="ALL_NEW",
         )
-    except ClientError as error:
+    except client_error() as error:
         if not is_condition_failure(error):
             raise
         payment = get_payment(order_id)

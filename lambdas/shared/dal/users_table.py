@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from lambdas.shared.dal.dynamo import cancelled_by_conditions, dynamodb, is_condition_failure, table
+from lambdas.shared.plumbing.aws_clients import client_error
 from lambdas.shared.plumbing.settings import UsersEnv
 
 
@@ -41,7 +40,7 @@ def insert(item: dict[str, Any], email_key: str) -> None:
     ]
     try:
         dynamodb().meta.client.transact_write_items(TransactItems=writes)
-    except ClientError as error:
+    except client_error() as error:
         failed = cancelled_by_conditions(error, len(writes))
         if failed is None:
             raise
@@ -67,7 +66,7 @@ def update(user_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
             ExpressionAttributeValues=values,
             ReturnValues="ALL_NEW",
         )
-    except ClientError as error:
+    except client_error() as error:
         if is_condition_failure(error):
             return None
         raise
@@ -88,7 +87,7 @@ def remove(user_id: str, email_key: str | None) -> bool:
                                   "ExpressionAttributeValues": {":owner": user_id}}})
     try:
         dynamodb().meta.client.transact_write_items(TransactItems=writes)
-    except ClientError as error:
+    except client_error() as error:
         failed = cancelled_by_conditions(error, len(writes))
         if failed is None:
             raise

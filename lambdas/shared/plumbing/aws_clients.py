@@ -14,3 +14,12 @@ def client(service_name: str) -> Any:
     import boto3
 
     return boto3.client(service_name)
+
+
+def client_error() -> type[Exception]:
+    """botocore's `ClientError`, for `except client_error() as error:`, which Python evaluates
+    only when an exception reaches it: botocore (~40 ms) is then loaded with boto3 at the first
+    AWS call, not at import."""
+    from botocore.exceptions import ClientError
+
+    return ClientError

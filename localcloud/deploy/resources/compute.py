@@ -1,6 +1,6 @@
 """Lambda: code is extracted to the state folder and run by the local executor; functions and
 event source mappings are also created in moto (so `lambda list-functions` and
-`list-event-source-mappings` work; moto never runs a mapping: emulator/moto_fixes.py)."""
+`list-event-source-mappings` work; moto never runs a mapping: emulator/moto_fixes/lambda_.py)."""
 
 from __future__ import annotations
 

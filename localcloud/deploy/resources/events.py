@@ -71,7 +71,7 @@ def state_machine(ctx: Context, name: str, inputs: dict):
 
 def _logging_configuration(logging: dict | None) -> dict | None:
     """Pulumi's loggingConfiguration (one log destination ARN) in the Step Functions API's
-    shape; the moto server writes the execution logs (emulator/execution_logs.py)."""
+    shape; the moto server writes the execution logs (emulator/moto_fixes/stepfunctions.py)."""
     if not logging:
         return None
     destination = logging.get("logDestination")

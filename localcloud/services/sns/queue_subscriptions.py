@@ -4,7 +4,7 @@ gets nothing, and the topic's `NumberOfNotificationsFailed` metric counts the dr
 moto delivers to SQS subscriptions itself, inside Publish. Before a Publish is forwarded, each
 SQS subscription of the topic is authorized (`sqs:SendMessage` for `sns.amazonaws.com` with
 `aws:SourceArn` = the topic, through the `Cloud` port); the denied ones are named in the
-`X-Localcloud-Skip-Subscriptions` header, which the moto fix (`emulator/moto_fixes.py`) honours.
+`X-Localcloud-Skip-Subscriptions` header, which the moto fix (`emulator/moto_fixes/sns.py`) honours.
 After moto accepted it, every message a denied subscription's filter policy would have let
 through counts once in `NumberOfNotificationsFailed` (namespace `AWS/SNS`, dimension
 `TopicName`). The topics' SQS subscriptions (and their filter policies) are read from moto once

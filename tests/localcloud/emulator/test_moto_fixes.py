@@ -86,7 +86,7 @@ def test_attribute_values_are_serialized_as_the_shape_walk_serializes_them():
     from moto.core.serialize import JSONSerializer, XFormedAttributePicker
     from moto.dynamodb.models.dynamo_type import Item
 
-    from localcloud.emulator.moto_fixes import copy_dynamodb_attribute_values
+    from localcloud.emulator.moto_fixes.dynamodb import copy_dynamodb_attribute_values
 
     copy_dynamodb_attribute_values()
 
@@ -193,3 +193,25 @@ def test_publish_leaves_out_the_subscriptions_the_local_cloud_names(moto_client)
                    .get("Messages", []))
     assert received("allowed") == 2
     assert received("denied") == 0
+
+
+def test_what_the_server_lists_once_is_what_moto_lists_per_request():
+    import inspect
+    import os
+
+    import moto
+    from moto import backends
+    from moto.core import responses
+    from moto.dynamodb.responses import DynamoHandler
+
+    from localcloud.emulator.moto_fixes import server
+
+    server.list_moto_modules_once()
+    server.list_response_methods_once()
+
+    package = os.path.dirname(moto.__file__)
+    assert set(backends.list_of_moto_modules()) == {
+        name for name in os.listdir(package)
+        if os.path.isdir(os.path.join(package, name)) and not name.startswith("__")}
+    assert set(responses.method_names_from_class(DynamoHandler)) == {
+        name for name, _ in inspect.getmembers(DynamoHandler, inspect.isfunction)}

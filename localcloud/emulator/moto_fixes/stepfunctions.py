@@ -10,15 +10,51 @@ JSON: `id`, `type`, `details`, `previous_event_id`, `event_timestamp` (epoch mil
 a string), `execution_arn`, `redrive_count`. Each execution writes to its own stream,
 `states/<state machine>/<YYYY-MM-DD-HH-MM of its start>/<execution name>`, created in a log
 group that must exist (the program creates it, as on AWS; without it nothing is written).
+
+Definitions: moto parsed a state machine's ASL (an ANTLR parse and a tree of evaluation
+components) at the start of every execution, ~9% of its CPU per order. The tree is a function
+of the definition text alone and keeps no execution's state (that is in each execution's
+environment), so it is parsed once per definition text and shared: an UpdateStateMachine
+changes the text, so the next execution parses the new one. The one lazily set field of the
+tree, a component's heap key (where retries count attempts), is set under a lock, since
+executions now share components.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+import threading
 from datetime import datetime, timezone
 
 log = logging.getLogger("localcloud.execution_logs")
+
+PARSED_DEFINITIONS = 64  # kept, least recently used dropped first
+
+
+def parse_each_definition_once() -> None:
+    from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    if getattr(ExecutionWorker, "_localcloud_parsed_once", False):
+        return
+    program = functools.lru_cache(maxsize=PARSED_DEFINITIONS)(
+        lambda definition: AmazonStateLanguageParser.parse(definition)[0])
+    ExecutionWorker._get_evaluation_entrypoint = (
+        lambda self: program(self._evaluation_details.state_machine_details.definition))
+    ExecutionWorker._localcloud_program = program  # for tests: cache_info()
+
+    key_lock = threading.Lock()
+    unlocked = EvalComponent.heap_key.fget
+
+    def heap_key(self) -> str:
+        with key_lock:
+            return unlocked(self)
+
+    EvalComponent.heap_key = property(heap_key)
+    ExecutionWorker._localcloud_parsed_once = True
 
 
 def install() -> None:
