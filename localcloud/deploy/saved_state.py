@@ -1,7 +1,7 @@
 """The deployment graph saved beside moto's state, and the clients that record and replay it.
 
 Each resource is saved with its type, canonical inputs and the AWS calls its handler made with
-their responses (`RecordingClients`). Adopting an unchanged resource on the next start runs its
+their responses or AWS errors (`RecordingClients`). Adopting an unchanged resource on the next start runs its
 handler again against `ReplayClients`: every call is answered from the saved responses and
 nothing reaches the emulator, while the handler's local work happens as on the first start (code
 extracted, the registry filled, notes), so adoption needs no second code path per type.
@@ -17,6 +17,8 @@ import os
 import threading
 from collections import defaultdict, deque
 from typing import Any, Callable
+
+from botocore.exceptions import ClientError
 
 GRAPH_FILE = "deployment-graph.json"
 
@@ -68,7 +70,12 @@ class RecordingClients:
         return _Client(service, self._record)
 
     def _record(self, service: str, method: str, kwargs: dict) -> Any:
-        response = getattr(self._aws(service), method)(**kwargs)
+        try:
+            response = getattr(self._aws(service), method)(**kwargs)
+        except ClientError as error:  # an AWS error a handler may expect: replayed too
+            self.calls.append([service, method, {"$error": _encode(error.response),
+                                                 "operation": error.operation_name}])
+            raise
         self.calls.append([service, method, _encode(response)])
         return response
 
@@ -89,7 +96,10 @@ class ReplayClients:
         queue = self._queues.get((service, method))
         if not queue:
             raise ReplayMismatch(f"{service}.{method} was not called when it was created")
-        return _decode(queue.popleft())
+        response = queue.popleft()
+        if isinstance(response, dict) and "$error" in response:
+            raise ClientError(_decode(response["$error"]), response["operation"])
+        return _decode(response)
 
 
 class Graph:

@@ -20,7 +20,7 @@ from localcloud.deploy.stack_config import DeployError
 from localcloud.emulator.moto_server import free_port
 from localcloud.emulator.snapshot import saved_token
 from tests.e2e.orders import final_order, place, seed
-from tests.localcloud.paths import REPO_ROOT
+from tests.localcloud.paths import FIXTURE_APP, REPO_ROOT
 
 PASSWORD = "Restart-password-1"
 COPIED = ("__main__.py", "Pulumi.yaml", "Pulumi.local.yaml", "stack_settings.py",
@@ -64,6 +64,18 @@ def client(cloud, service: str):
 
 def state_line(cloud) -> str:
     return next(note for note in cloud.deployment.notes if note.startswith("state: "))
+
+
+def test_every_resource_of_the_fixture_program_is_adopted_on_a_restart(tmp_path):
+    """The fixture program has the types the project lacks (e.g. an AWS-managed policy
+    attachment, which moto refuses: the refusal is replayed as it was answered)."""
+    for fresh in (True, False):
+        cloud = start(FIXTURE_APP, str(tmp_path), fresh=fresh)
+        try:
+            actions = cloud.deployment.actions
+        finally:
+            cloud.stop()
+    assert set(actions) == {"adopt"} and actions["adopt"] == sum(cloud.deployment.created.values())
 
 
 def test_a_restart_keeps_the_data_and_adopts_every_resource(project, state_dir, saved):

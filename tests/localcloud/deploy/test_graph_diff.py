@@ -6,6 +6,7 @@ import datetime
 
 import pulumi
 import pytest
+from botocore.exceptions import ClientError
 
 from localcloud.deploy.graph_diff import ADOPT, CREATE, RESTART, UPDATE, GraphDiff, canonical
 from localcloud.deploy.saved_state import Graph, RecordingClients, ReplayClients, ReplayMismatch
@@ -67,10 +68,16 @@ class _Sqs:
         return {"QueueUrl": f"http://q/{kwargs['QueueName']}",
                 "Created": datetime.datetime(2026, 1, 2, 3, 4, 5), "ResponseMetadata": {}}
 
+    def tag_queue(self, **kwargs):
+        raise ClientError({"Error": {"Code": "InvalidParameterValue", "Message": "bad tag"}},
+                          "TagQueue")
+
 
 def test_recorded_calls_replay_without_the_emulator_and_survive_the_file(tmp_path):
     recording = RecordingClients(lambda service: _Sqs())
     first = recording("sqs").create_queue(QueueName="orders")
+    with pytest.raises(ClientError):
+        recording("sqs").tag_queue(QueueUrl=first["QueueUrl"], Tags={"": ""})
     graph = Graph()
     graph.put("aws:sqs/queue:Queue::orders", "aws:sqs/queue:Queue", {"name": "orders"},
               recording.calls)
@@ -82,5 +89,9 @@ def test_recorded_calls_replay_without_the_emulator_and_survive_the_file(tmp_pat
     replay = ReplayClients(read.resources["aws:sqs/queue:Queue::orders"]["calls"])
     again = replay("sqs").create_queue(QueueName="anything")  # answered, never sent
     assert again == {k: v for k, v in first.items() if k != "ResponseMetadata"}
+    with pytest.raises(ClientError) as refused:  # an AWS error a handler expects comes back
+        replay("sqs").tag_queue(QueueUrl="anything", Tags={})
+    assert refused.value.response["Error"]["Code"] == "InvalidParameterValue"
+    assert refused.value.operation_name == "TagQueue"
     with pytest.raises(ReplayMismatch, match="sqs.create_queue was not called"):
         replay("sqs").create_queue(QueueName="orders")  # it was called once only
