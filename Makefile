@@ -22,8 +22,8 @@ $(BROWSER): $(STAMP)
 		  apt-get install -y -q chromium chromium-driver; }
 	touch $(BROWSER)
 
-up: $(STAMP) ## deploy the `local` stack onto the local cloud and serve it until Ctrl-C
-	$(PY) -m localcloud up --stack local
+up: $(STAMP) ## deploy the `local` stack onto the local cloud and serve it until Ctrl-C (ARGS=--fresh: start empty)
+	$(PY) -m localcloud up --stack local $(ARGS)
 
 test: $(STAMP) $(BROWSER) ## every test layer: unit (Pulumi mocks), handlers (moto), local cloud, end to end
 	$(PY) -m pytest

@@ -46,6 +46,7 @@ class CloudProcess:
         self.functions: list[str] = ready["functions"]
         self.ready_seconds: float = ready["ready_seconds"]
         self.deploy_seconds: float = ready["deploy_seconds"]
+        self.actions: dict[str, int] = ready["actions"]  # adopt | update | create -> count
         self._clients: dict[str, Any] = {}
 
     def function(self, short_name: str) -> str:
@@ -183,18 +184,22 @@ def cpu_cells(used: dict[str, float]) -> list[str]:
 
 @contextmanager
 def local_cloud(*, time_scale: float = 1.0, iam: str | None = None,
-                project_dir: Path = ROOT, stack: str = "local") -> Iterator[CloudProcess]:
-    """Start a stack (default: this project's `local` stack) on a fresh local cloud (fresh
-    state) and stop it afterwards; `iam`: the IAM mode (`enforce`, `report`, `off`; default:
-    the local cloud's)."""
-    with tempfile.TemporaryDirectory(prefix="bench-cloud-") as state_dir:
-        log_path = os.path.join(state_dir, "cloud.log")
+                project_dir: Path = ROOT, stack: str = "local", state_dir: str | None = None,
+                port: int = 0, fresh: bool = True) -> Iterator[CloudProcess]:
+    """Start a stack (default: this project's `local` stack) on a local cloud and stop it
+    afterwards; `iam`: the IAM mode (`enforce`, `report`, `off`; default: the local cloud's).
+    Fresh state in a temporary folder by default; with `state_dir` (and the `port` its state
+    was saved at) and `fresh=False`, the state saved there is restored."""
+    with tempfile.TemporaryDirectory(prefix="bench-cloud-") as scratch:
+        state_dir = state_dir or scratch
+        log_path = os.path.join(scratch, "cloud.log")
         env = dict(os.environ, PYTHONPATH=str(ROOT), LOCALCLOUD_LOG_LEVEL="ERROR")
         with open(log_path, "wb") as log:
             process = subprocess.Popen(
                 [sys.executable, "-m", "bench.cloud", "--state-dir", state_dir,
                  "--time-scale", str(time_scale), "--project-dir", str(project_dir),
-                 "--stack", stack] + (["--iam", iam] if iam else []),
+                 "--stack", stack, "--port", str(port)] + (["--iam", iam] if iam else [])
+                + ([] if fresh else ["--restore"]),
                 cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
                 start_new_session=True)
         cloud = None
@@ -302,20 +307,21 @@ def memory_kib(pid: int) -> tuple[int, int]:
 # -- the child ----------------------------------------------------------------------------------
 
 def _serve(state_dir: str, time_scale: float, iam: str | None, project_dir: str,
-           stack: str) -> None:
+           stack: str, port: int, fresh: bool) -> None:
     sys.path.insert(0, str(ROOT))
     from localcloud.app.cloud import start_local_cloud
 
     # SIGTERM (the parent giving up on a start) becomes an exception, so the clean-up of
     # start_local_cloud, or the `finally` below, stops moto and the workers.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-    cloud = start_local_cloud(project_dir, stack=stack, port=0, time_scale=time_scale,
-                              state_dir=state_dir, console=None,
+    cloud = start_local_cloud(project_dir, stack=stack, port=port, time_scale=time_scale,
+                              state_dir=state_dir, console=None, fresh=fresh,
                               **({"iam": iam} if iam else {}))
     try:
         ready = {"endpoint_url": cloud.endpoint_url, "region": cloud.region,
                  "outputs": cloud.deployment.outputs, "functions": sorted(cloud.registry.functions),
-                 "ready_seconds": cloud.ready_seconds, "deploy_seconds": cloud.deployment.seconds}
+                 "ready_seconds": cloud.ready_seconds, "deploy_seconds": cloud.deployment.seconds,
+                 "actions": cloud.deployment.actions}
         sys.stdout.buffer.write(READY + json.dumps(ready).encode() + b"\n")
         sys.stdout.flush()
         sys.stdin.read()  # until the parent closes stdin (or dies)
@@ -332,6 +338,8 @@ if __name__ == "__main__":
     parser.add_argument("--iam", default=None)
     parser.add_argument("--project-dir", default=str(ROOT))
     parser.add_argument("--stack", default="local")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--restore", action="store_true", help="restore the saved state")
     arguments = parser.parse_args()
     _serve(arguments.state_dir, arguments.time_scale, arguments.iam, arguments.project_dir,
-           arguments.stack)
+           arguments.stack, arguments.port, not arguments.restore)

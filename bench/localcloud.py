@@ -1,37 +1,54 @@
-"""`localcloud`: time to ready of the `local` stack, and memory of the local cloud's processes.
+"""`localcloud`: time to ready of the `local` stack, fresh and restored, and memory of the local
+cloud's processes.
 
-Each run starts a fresh local cloud (`start_local_cloud` in a child process, fresh state).
+Each run starts a fresh local cloud (`start_local_cloud` in a child process, `--fresh`), warms it
+up and stops it (its state saved), then starts it again on that state (restored: every resource
+adopted) and stops it: the two kinds of start take turns, so load on the machine hits both.
 Ready time is what `start_local_cloud` reports (moto up, program deployed, triggers running);
-the deployment is the part spent evaluating the program and creating its resources in moto.
+the deployment is the part spent evaluating the program and creating (or adopting) its
+resources.
 Memory is read from /proc after a warm-up workload that starts a worker for most functions:
 VmRSS is resident now, VmHWM the peak of each process (their sum bounds the tree's peak).
 """
 
 from __future__ import annotations
 
+import socket
+import tempfile
 import time
 
 from bench.cloud import local_cloud, memory_kib
 from bench.orders import create_customer, place_order, seed_stock, wait_final
 from bench.stats import median
 from bench.table import show
+from localcloud.emulator.moto_server import free_port
 
 RUNS = 3
 ROLES = ("gateway", "moto", "worker", "other")
 
 
 def run() -> None:
-    timings, memory = [], []
-    for _ in range(RUNS):
-        started = time.perf_counter()
-        with local_cloud() as cloud:
-            seen_ready = time.perf_counter() - started
-            timings.append({"deploy": cloud.deploy_seconds, "ready": cloud.ready_seconds,
-                            "process": seen_ready})
-            _warm_up(cloud)
-            memory.append(_memory_by_role(cloud))
+    timings, restored, memory = [], [], []
+    with tempfile.TemporaryDirectory(prefix="bench-state-") as state_dir:
+        port = free_port(socket.gethostbyname("localhost"))  # a restore serves where it saved
+        for _ in range(RUNS):
+            started = time.perf_counter()
+            with local_cloud(state_dir=state_dir, port=port) as cloud:
+                timings.append(_timing(cloud, started))
+                _warm_up(cloud)
+                memory.append(_memory_by_role(cloud))
+            started = time.perf_counter()
+            with local_cloud(state_dir=state_dir, port=port, fresh=False) as cloud:
+                assert set(cloud.actions) == {"adopt"}, cloud.actions  # nothing created again
+                restored.append(_timing(cloud, started))
     _show_timings(timings)
+    _show_restored(timings, restored)
     _show_memory(memory)
+
+
+def _timing(cloud, started: float) -> dict:
+    return {"deploy": cloud.deploy_seconds, "ready": cloud.ready_seconds,
+            "process": time.perf_counter() - started}
 
 
 def _warm_up(cloud) -> None:
@@ -72,6 +89,20 @@ def _show_timings(timings: list[dict]) -> None:
                     max(t["ready"] - t["deploy"] for t in timings)])
     show("localcloud: time to ready of the local stack (fresh local cloud per run)",
          ["phase", "runs", "median s", "min s", "max s"], rows)
+
+
+def _show_restored(fresh: list[dict], restored: list[dict]) -> None:
+    rows = []
+    for key, label in (("deploy", "deployment"), ("ready", "start_local_cloud until ready"),
+                       ("process", "child process start until ready")):
+        baseline = median([t[key] for t in fresh])
+        for kind, runs in (("up fresh", fresh), ("up restored", restored)):
+            values = [t[key] for t in runs]
+            rows.append([f"{kind}: {label}", len(values), median(values), min(values),
+                         max(values), f"{median(values) / baseline:.2f}"])
+    show("localcloud: `up` fresh vs restored from the saved state (taking turns, same run; "
+         "ratio: median / the fresh median)",
+         ["start", "runs", "median s", "min s", "max s", "ratio"], rows)
 
 
 def _show_memory(memory: list[dict]) -> None:

@@ -49,6 +49,9 @@ def _parser() -> argparse.ArgumentParser:
                          "simulated time stands still until `advance`")
     up.add_argument("--project-dir", default=".")
     up.add_argument("--state-dir", default=None, help="default: <project>/.localcloud/<stack>")
+    up.add_argument("--fresh", action="store_true",
+                    help="start empty (deletes the saved state; by default the stack's data "
+                         "and deployment are restored from <state-dir>/state)")
     up.add_argument("--account-concurrency", type=int, default=ACCOUNT_LIMIT,
                     help="Lambda concurrent executions of the account (AWS default 1000)")
     up.add_argument("--max-running", type=int, default=None,
@@ -320,6 +323,7 @@ def up(args: argparse.Namespace) -> int:
                        account_concurrency=args.account_concurrency,
                        max_running=args.max_running, worker_wait=args.worker_wait,
                        idle_timeout=args.idle_timeout, reload=args.reload, iam=args.iam,
+                       fresh=args.fresh,
                        console=None if args.quiet else _console)
     try:
         cloud.start()

@@ -62,7 +62,7 @@ def local_cloud_fixtures(project_dir: str, *, time_scale: float = 1.0, clock: st
         cloud = start_local_cloud(project_dir, stack="local", port=0, time_scale=time_scale,
                                   clock=clock,
                                   state_dir=str(tmp_path_factory.mktemp("localcloud-state")),
-                                  console=None)
+                                  fresh=True, console=None)
         yield cloud
         cloud.stop()
 

@@ -154,6 +154,9 @@ def admin_routes(cloud: Observed, fire_rule: FireRule,
     ])
 
 
+ACTION_WORDS = {"adopt": "adopted", "update": "updated in place", "create": "created"}
+
+
 def format_summary(cloud: Observed) -> str:
     """What `up` prints once ready, in the spirit of `pulumi up`."""
     deployment = cloud.deployment
@@ -161,11 +164,17 @@ def format_summary(cloud: Observed) -> str:
     lines = [f"Local cloud for {deployment.project}/{deployment.stack} "
              f"(region {deployment.region}, account {cloud.account_id})", "", "Resources:"]
     width = max((len(t) for t in deployment.created), default=10)
+    # adopted from the saved state, updated in place or created (app/persistence.py)
+    restored = set(deployment.actions) - {"create"}
     for type_token, count in sorted(deployment.created.items()):
-        lines.append(f"    + {type_token:<{width}}  {count:>3} created")
+        lines.append(f"    + {type_token:<{width}}  {count:>3}"
+                     + ("" if restored else " created"))
     total = sum(deployment.created.values())
     components = sum(deployment.components.values())
-    lines.append(f"    {total} resources created, {components} components")
+    how = ", ".join(f"{count} {ACTION_WORDS[action]}"
+                    for action, count in sorted(deployment.actions.items()))
+    lines.append(f"    {total} resources ({how}), {components} components" if restored
+                 else f"    {total} resources created, {components} components")
     if deployment.not_emulated:
         lines += ["", "NOT emulated (plausible ids returned; nothing behind them):"]
         for type_token, names in sorted(deployment.not_emulated.items()):

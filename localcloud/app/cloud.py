@@ -56,6 +56,7 @@ from .admin import admin_routes, format_summary
 from .advance import Advancer
 from .call_counts import CallCounts
 from .gateway import Gateway, chained
+from .persistence import Persistence
 from .reload import CodeReloader
 
 log = logging.getLogger("localcloud")
@@ -74,7 +75,7 @@ class LocalCloud:
                  account_concurrency: int = ACCOUNT_LIMIT, max_running: int | None = None,
                  worker_wait: float = 30.0, console: Callable[[str], None] | None = print,
                  idle_timeout: float = 120.0, reload: bool = True,
-                 iam: str = DEFAULT_IAM_MODE, clock: str = "scaled"):
+                 iam: str = DEFAULT_IAM_MODE, clock: str = "scaled", fresh: bool = False):
         self.project_dir = os.path.abspath(project_dir)
         self.stack = stack
         self.clock = Clock(time_scale, mode=clock)
@@ -99,7 +100,9 @@ class LocalCloud:
         self._stopped = False
 
         # -- the core --
-        self.moto = MotoServer(gateway_port=self.port)
+        # The stack's data survives a restart unless `fresh` (app/persistence.py).
+        self.persistence = Persistence(self.state_dir, fresh=fresh, project_dir=self.project_dir)
+        self.moto = MotoServer(gateway_port=self.port, state_dir=self.persistence.dir)
         # Injected faults: functions (Lambda) and service actions (the gateway).
         self.faults = Faults()
         # Each function's calls are evaluated against its role's identity policies.
@@ -171,6 +174,7 @@ class LocalCloud:
         for folder in ("functions", "layers"):  # code from an earlier run must not linger
             shutil.rmtree(os.path.join(self.state_dir, folder), ignore_errors=True)
         os.makedirs(self.state_dir, exist_ok=True)
+        previous_graph = self.persistence.prepare(self.endpoint_url)
         self.moto.log_path = os.path.join(self.state_dir, "moto.log")
         # Bind first (moto must be told the gateway's port), then start moto, then serve.
         self.gateway = Gateway(self.routes, host=self.host, port=self.port,
@@ -182,16 +186,22 @@ class LocalCloud:
         self.moto.wait_ready()
         if self.clock.manual:  # moto's SQS keeps the simulated time from the start
             self.moto_clock.set(self.clock.now())
+        self.persistence.loaded(self.moto.snapshot())
         self.telemetry.start()
-        self.deployment = deploy_in_subprocess(self.project_dir, self.stack,
-                                               endpoint_url=self.endpoint_url,
-                                               state_dir=self.state_dir)
+        self.deployment = deploy_in_subprocess(
+            self.project_dir, self.stack, endpoint_url=self.endpoint_url,
+            state_dir=self.state_dir, graph_out=self.persistence.graph_out,
+            previous_graph=previous_graph)
+        self.persistence.commit(self.moto, self.deployment.graph_token)
+        self.deployment.notes[:0] = [self.persistence.summary(self.deployment.actions),
+                                     *self.persistence.notes]
         self.registry = self.deployment.registry
         self.deployment.notes.append(self.lambda_.concurrency_note())
         self.deployment.notes.append(
             "hot reload: a saved file of a function or of shared code under the project retires"
             " that function's workers (next invocation: new code); a program change needs a "
-            "restart" if self.reloader else "hot reload off (--no-reload): restart to run new code")
+            "restart (which keeps the data)" if self.reloader
+            else "hot reload off (--no-reload): restart to run new code")
         self.deployment.notes.append(self.control_plane.NOTE)
         roles = [spec.role_arn for spec in self.registry.functions.values()]
         self.iam.prepare(roles)

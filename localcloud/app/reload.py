@@ -140,7 +140,8 @@ class CodeReloader(BackgroundLoop):
                     done.append(self._reload(path, stamp))
                 else:
                     self._say(f"reload: {self._relative(path)} changed: the program is not "
-                              "re-deployed in place; restart `make up` to apply it")
+                              "re-deployed while serving; restart `make up` to apply it (the "
+                              "data is kept: the restart updates or creates what changed)")
             self._look_for_new_files()
             self.reloads += done
             return done

@@ -28,9 +28,12 @@ from localcloud.core.registry import (AsyncInvokeConfig, EventSourceMapping, Fun
                                       PipeSpec, Registry, SnsLambdaSubscription)
 
 from .provider import LocalProvider, RecordingMonitor
+from .saved_state import Graph
 from .stack_config import DeployError, load_stack_config
 
 log = logging.getLogger("localcloud.deployer")
+
+ERROR_SUFFIX = ".error"  # beside the result file: the DeployError's message
 
 
 
@@ -50,6 +53,8 @@ class Deployment:
     external_layers: list[str] = field(default_factory=list)
     # every registered resource: urn, type, name, parent (URN), id
     resources: list[dict[str, str]] = field(default_factory=list)
+    actions: dict[str, int] = field(default_factory=dict)  # adopt | update | create -> count
+    graph_token: str = ""  # ties the saved graph to moto's saved state (emulator/snapshot.py)
     seconds: float = 0.0
 
     def to_json(self) -> str:
@@ -76,8 +81,11 @@ class Deployment:
 
 # -- running a program ------------------------------------------------------------------------
 
-def deploy(project_dir: str, stack: str, *, endpoint_url: str, state_dir: str) -> Deployment:
-    """Evaluate the program in `project_dir` for `stack` and create its resources.
+def deploy(project_dir: str, stack: str, *, endpoint_url: str, state_dir: str,
+           graph_out: str, previous_graph: str | None = None) -> Deployment:
+    """Evaluate the program in `project_dir` for `stack` and create its resources (against
+    the graph saved at `previous_graph`: adopt, update or create them); the new graph is
+    written to `graph_out`.
 
     Runs in this interpreter and changes its cwd, sys.path and the Pulumi SDK's global
     settings: call it through `python -m localcloud.deploy.deployer` (see `deploy_in_subprocess`).
@@ -113,7 +121,7 @@ def deploy(project_dir: str, stack: str, *, endpoint_url: str, state_dir: str) -
 
     ctx = Context(aws=aws, region=region, account_id=ACCOUNT_ID, endpoint_url=endpoint_url,
                   state_dir=state_dir, project_dir=project_dir, project=project, stack=stack)
-    provider = LocalProvider(ctx)
+    provider = LocalProvider(ctx, Graph.read(previous_graph)[0] if previous_graph else None)
     monitor = RecordingMonitor(provider)
 
     os.chdir(project_dir)
@@ -136,6 +144,7 @@ def deploy(project_dir: str, stack: str, *, endpoint_url: str, state_dir: str) -
         raise DeployError(f"the program failed:\n  {details}") from error
     if provider.errors:
         raise DeployError("some resources failed:\n  " + "\n  ".join(provider.errors))
+    provider.check_complete()
 
     async def resolve_outputs() -> dict[str, Any]:
         outputs = {}
@@ -149,19 +158,22 @@ def deploy(project_dir: str, stack: str, *, endpoint_url: str, state_dir: str) -
         created=dict(provider.created), components=dict(provider.components),
         not_emulated={k: v for k, v in provider.not_emulated.items()}, notes=ctx.notes,
         external_layers=sorted(ctx.external_layers), resources=monitor.registered,
+        actions=dict(provider.actions), graph_token=provider.graph.write(graph_out),
         seconds=time.monotonic() - started,
     )
 
 
 def deploy_in_subprocess(project_dir: str, stack: str, *, endpoint_url: str,
-                         state_dir: str, timeout: float = 300) -> Deployment:
+                         state_dir: str, graph_out: str, previous_graph: str | None = None,
+                         timeout: float = 300) -> Deployment:
     """Run `deploy` in a fresh interpreter and read its result back."""
     import subprocess
 
     os.makedirs(state_dir, exist_ok=True)
     result_path = os.path.join(state_dir, "deployment.json")
-    if os.path.exists(result_path):
-        os.remove(result_path)
+    for stale in (result_path, result_path + ERROR_SUFFIX):
+        if os.path.exists(stale):
+            os.remove(stale)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_CONFIG")}
     env["PYTHONPATH"] = os.pathsep.join(
         [os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))]
@@ -169,8 +181,12 @@ def deploy_in_subprocess(project_dir: str, stack: str, *, endpoint_url: str,
     completed = subprocess.run(
         [sys.executable, "-m", "localcloud.deploy.deployer", "--project-dir", project_dir,
          "--stack", stack, "--endpoint-url", endpoint_url, "--state-dir", state_dir,
-         "--result", result_path],
+         "--result", result_path, "--graph-out", graph_out]
+        + (["--previous-graph", previous_graph] if previous_graph else []),
         env=env, stdin=subprocess.DEVNULL, timeout=timeout, check=False)
+    if os.path.exists(result_path + ERROR_SUFFIX):  # a DeployError: raised here as it was
+        with open(result_path + ERROR_SUFFIX, encoding="utf-8") as handle:
+            raise DeployError(handle.read())
     if completed.returncode != 0 or not os.path.exists(result_path):
         raise DeployError(f"deployment of stack {stack!r} failed (see the messages above)")
     with open(result_path, encoding="utf-8") as handle:
@@ -184,14 +200,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--endpoint-url", required=True)
     parser.add_argument("--state-dir", required=True)
     parser.add_argument("--result", required=True)
+    parser.add_argument("--graph-out", required=True)
+    parser.add_argument("--previous-graph", default=None)
     args = parser.parse_args(argv)
     logging.basicConfig(level=os.environ.get("LOCALCLOUD_LOG_LEVEL", "WARNING"),
                         format="deploy: %(levelname)s %(message)s")
     try:
         deployment = deploy(args.project_dir, args.stack, endpoint_url=args.endpoint_url,
-                            state_dir=os.path.abspath(args.state_dir))
-    except DeployError as error:
-        print(f"localcloud: {error}", file=sys.stderr)
+                            state_dir=os.path.abspath(args.state_dir),
+                            graph_out=args.graph_out, previous_graph=args.previous_graph)
+    except DeployError as error:  # the parent raises it (and the command line prints it)
+        with open(args.result + ERROR_SUFFIX, "w", encoding="utf-8") as handle:
+            handle.write(str(error))
         return 1
     with open(args.result, "w", encoding="utf-8") as handle:
         handle.write(deployment.to_json())

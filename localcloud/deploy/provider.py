@@ -2,13 +2,17 @@
 
 `new_resource` hands each custom resource to its type's handler (`resources/`), which creates
 it in moto and returns real ids, ARNs and URLs; component resources create nothing; any other
-type is listed as not emulated. `call` answers the data-source invokes programs commonly use.
+type is listed as not emulated. Against a saved deployment (`saved_state.Graph`) the graph diff
+decides per resource: adopted (the handler replays its saved calls), updated in place
+(`updates`) or created; what cannot be applied in place is collected into `NeedsFresh`.
+`call` answers the data-source invokes programs commonly use.
 `RecordingMonitor` keeps every registration's URN, parent and id (the console shows resources by
 component: the mocks' URNs carry only the parent's type, not which component it is).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import threading
@@ -18,7 +22,21 @@ from typing import Any
 import pulumi
 from pulumi.runtime.mocks import MockMonitor
 
+from .graph_diff import ADOPT, RESTART, UPDATE, GraphDiff, canonical, resource_key
+from .saved_state import Graph, RecordingClients, ReplayClients
+from .stack_config import DeployError
+from .updates import REPLACING_KEYS, UPDATABLE, updating
+
 log = logging.getLogger("localcloud.deployer")
+
+
+class NeedsFresh(DeployError):
+    """Changes since the saved deployment that the local provider cannot apply in place."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("needs a restart with --fresh (the saved state is kept as it was):\n  "
+                         + "\n  ".join(problems))
+        self.problems = problems
 
 
 class RecordingMonitor(MockMonitor):
@@ -29,6 +47,8 @@ class RecordingMonitor(MockMonitor):
         self.registered: list[dict[str, str]] = []
 
     def RegisterResource(self, request):  # noqa: N802 (the monitor's RPC name)
+        # The mocks' hook is not given `ignore_changes`; the graph diff needs it.
+        self.mocks.registering.ignore_changes = frozenset(request.ignoreChanges)
         response = super().RegisterResource(request)
         self.registered.append({"urn": response.urn, "type": request.type, "name": request.name,
                                 "parent": request.parent, "id": response.id})
@@ -38,13 +58,21 @@ class RecordingMonitor(MockMonitor):
 class LocalProvider(pulumi.runtime.Mocks):
     """The mocks' resource and invoke hooks, backed by moto."""
 
-    def __init__(self, ctx):
+    def __init__(self, ctx, previous: Graph | None = None):
         from .resources import HANDLERS
 
         self.ctx = ctx
         self.handlers = HANDLERS
         self.lock = threading.Lock()
-        self.created: Counter[str] = Counter()
+        self.previous = previous or Graph()
+        self.diff = GraphDiff(self.previous.inputs(), updatable=UPDATABLE,
+                              replacing=REPLACING_KEYS)
+        # what this deployment leaves, saved for the next start
+        self.graph = Graph(endpoint=ctx.endpoint_url)
+        self.registering = threading.local()
+        self.actions: Counter[str] = Counter()  # adopt | update | create
+        self.needs_fresh: list[str] = []  # changes that cannot be applied in place
+        self.created: Counter[str] = Counter()  # type token -> count (whatever the action)
         self.components: Counter[str] = Counter()
         self.not_emulated: dict[str, list[str]] = defaultdict(list)
         self.errors: list[str] = []
@@ -71,7 +99,7 @@ class LocalProvider(pulumi.runtime.Mocks):
                                               f"not-emulated/{args.name}"),
                 "name": inputs.get("name", args.name)}
         try:
-            resource_id, outputs = handler(self.ctx, args.name, inputs)
+            resource_id, outputs = self._apply(handler, args.typ, args.name, inputs)
         except Exception as error:  # reported together at the end, with the resource's name
             message = f"{args.typ} {args.name}: {type(error).__name__}: {error}"
             log.error(message)
@@ -82,6 +110,37 @@ class LocalProvider(pulumi.runtime.Mocks):
             self.created[args.typ] += 1
         log.debug("created %s %s -> %s", args.typ, args.name, resource_id)
         return resource_id, {**inputs, **{k: v for k, v in outputs.items() if v is not None}}
+
+    def _apply(self, handler, type_token: str, name: str, inputs: dict) -> tuple[str, dict]:
+        """Create, update or adopt the resource as the graph diff decides, recording its calls."""
+        key = resource_key(type_token, name)
+        canonical_inputs = canonical(inputs)
+        decision = self.diff.decide(type_token, name, canonical_inputs,
+                                    getattr(self.registering, "ignore_changes", frozenset()))
+        if decision.action in (ADOPT, RESTART):  # RESTART: reported at the end, not applied
+            clients = ReplayClients(self.previous.resources[key]["calls"])
+        else:
+            clients = RecordingClients(updating(self.ctx.aws, type_token)
+                                       if decision.action == UPDATE else self.ctx.aws)
+        if decision.action == RESTART:
+            with self.lock:
+                self.needs_fresh.append(f"{type_token} {name}: {', '.join(decision.changed)} "
+                                        "changed")
+        elif decision.action == UPDATE:
+            log.info("updating %s %s: %s", type_token, name, ", ".join(decision.changed))
+        result = handler(dataclasses.replace(self.ctx, aws=clients), name, inputs)
+        self.graph.put(key, type_token, canonical_inputs, clients.calls)
+        with self.lock:
+            self.actions[decision.action] += 1
+        return result
+
+    def check_complete(self) -> None:
+        """After the program: what was deployed last time and is gone, or changed beyond
+        what can be applied in place, needs a fresh start (nothing of it was saved)."""
+        problems = self.needs_fresh + [f"{key.replace('::', ' ')}: removed from the program"
+                                       for key in self.diff.removed()]
+        if problems:
+            raise NeedsFresh(problems)
 
     def call(self, args):
         ctx = self.ctx

@@ -4,6 +4,8 @@
 every accepted socket, keep-alive connections, the fixes of `moto_fixes` and a watchdog that exits when the
 parent dies) on a free loopback port,
 waits until it answers, and enables Step Functions execution through moto's config endpoint.
+Given a state folder, the process loads the saved backends before serving and saves them on
+SIGTERM/SIGINT and when its parent dies, once armed (`snapshot.py`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import threading
 import time
 import urllib.request
 
+from localcloud.emulator.snapshot import PATH as SNAPSHOT_PATH
+
 
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as sock:
@@ -30,8 +34,10 @@ def free_port(host: str = "127.0.0.1") -> int:
 class MotoServer:
     """Owns the moto subprocess (in its own process group, so it can be stopped as a whole)."""
 
-    def __init__(self, *, gateway_port: int, port: int | None = None, log_path: str | None = None):
+    def __init__(self, *, gateway_port: int, port: int | None = None, log_path: str | None = None,
+                 state_dir: str | None = None):
         self.gateway_port = gateway_port
+        self.state_dir = state_dir  # where its state is loaded from and saved (snapshot.py)
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
@@ -51,7 +57,8 @@ class MotoServer:
         try:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "localcloud.emulator.moto_server", "--port", str(self.port),
-                 "--parent-pid", str(os.getpid())],
+                 "--parent-pid", str(os.getpid())]
+                + (["--state-dir", self.state_dir] if self.state_dir else []),
                 env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
@@ -81,6 +88,14 @@ class MotoServer:
         with urllib.request.urlopen(request, timeout=2) as response:
             return json.loads(response.read())
 
+    def snapshot(self, token: str | None = None) -> dict:
+        """What was loaded at start; with `token`, arm saving for that deployment and save."""
+        data = None if token is None else json.dumps({"token": token}).encode()
+        request = urllib.request.Request(f"{self.url}{SNAPSHOT_PATH}", data=data,
+                                         method="GET" if data is None else "POST")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read())
+
     def stop(self, timeout: float = 5.0) -> None:
         process, self.process = self.process, None
         if process is None or process.poll() is not None:
@@ -99,12 +114,12 @@ class MotoServer:
         return self.process.pid if self.process else None
 
 
-def _exit_with_parent(parent_pid: int) -> None:
+def _exit_with_parent(parent_pid: int, exit_now) -> None:
     """Never outlive the local cloud, even if it was killed with SIGKILL."""
     while True:
         time.sleep(1)
         if os.getppid() != parent_pid:
-            os._exit(0)
+            exit_now()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -112,6 +127,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--parent-pid", type=int, default=0)
+    parser.add_argument("--state-dir", default=None)
     args = parser.parse_args(argv)
 
     from moto.moto_server.werkzeug_app import (
@@ -122,6 +138,7 @@ def main(argv: list[str] | None = None) -> None:
     from werkzeug.serving import make_server
 
     from localcloud.emulator import moto_clock, moto_fixes
+    from localcloud.emulator.snapshot import Snapshots, serve_snapshots
 
     moto_fixes.apply_all()
     moto_clock.install()
@@ -161,13 +178,27 @@ def main(argv: list[str] | None = None) -> None:
                 return  # the request's own Connection header decides
             super().send_header(keyword, value)
 
-    if args.parent_pid:
-        threading.Thread(target=_exit_with_parent, args=(args.parent_pid,), daemon=True).start()
-    # All state is in memory and dies with the process: exit at once (a clean shutdown of
-    # werkzeug's poll loop and its kept-alive connection threads costs about a second).
-    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
-
     app = moto_clock.middleware(DomainDispatcherApplication(create_backend_app))
+    snapshots = Snapshots(args.state_dir) if args.state_dir else None
+    if snapshots:
+        loaded = snapshots.load()
+        app = serve_snapshots(app, snapshots, loaded)
+
+    def exit_now(*_: object) -> None:
+        # Saved (when armed), then exit at once: a clean shutdown of werkzeug's poll loop
+        # and its kept-alive connection threads costs about a second.
+        try:
+            if snapshots:
+                snapshots.save()
+        finally:
+            os._exit(0)
+
+    if args.parent_pid:
+        threading.Thread(target=_exit_with_parent, args=(args.parent_pid, exit_now),
+                         daemon=True).start()
+    signal.signal(signal.SIGTERM, exit_now)
+    signal.signal(signal.SIGINT, exit_now)
+
     server = make_server(args.host, args.port, app, threaded=True, request_handler=NoDelayHandler)
     try:
         server.serve_forever()
