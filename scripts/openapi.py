@@ -38,7 +38,8 @@ def generate(project_dir: str = REPO_ROOT, stack: str = "local") -> str:
         moto.wait_ready()
         with tempfile.TemporaryDirectory(prefix="openapi-") as state_dir:
             deployment = deploy_in_subprocess(project_dir, stack, endpoint_url=moto.url,
-                                              state_dir=state_dir)
+                                              state_dir=state_dir,
+                                              graph_out=os.path.join(state_dir, "graph.json"))
         client = boto3.client("apigateway", endpoint_url=moto.url, region_name=region,
                               aws_access_key_id="test", aws_secret_access_key="test")
         (api_id,) = deployment.registry.rest_api_ids
