@@ -104,9 +104,10 @@ def grants_are_enough(local_cloud):
 
 
 # Calls a function's role is granted that the local cloud never sees from the function: AWS
-# services make them on its behalf (SQS, SNS and DynamoDB call KMS for an encrypted resource;
-# Lambda's log agent writes CloudWatch Logs; the X-Ray daemon sends traces).
-MADE_BY_AWS_FOR_THE_FUNCTION = ("kms:", "logs:", "xray:")
+# makes them on its behalf (Lambda's log agent writes CloudWatch Logs; the X-Ray daemon sends
+# traces). The KMS requests SNS and Secrets Manager make as the caller are evaluated (and
+# recorded) by the local cloud, so their grants are checked like the others.
+MADE_BY_AWS_FOR_THE_FUNCTION = ("logs:", "xray:")
 # Lambda polls a mapping's queue with the function's role (the local cloud's pollers use their own key).
 MAPPING_POLLING = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
                    "sqs:GetQueueAttributes")
