@@ -19,8 +19,9 @@ A call AWS answers by asking KMS as the caller (publish to an encrypted topic, r
 also needs the key (`kms.py`: identity and key policy, `kms:ViaService`, the encryption
 context). Not evaluated (said in the start-up summary): AWS-managed policies (moto does not
 load them, so it refuses their attachments), resource policies of other services than those
-above, the roles a pipe or API Gateway (its CloudWatch role) act as, and actions `calls.py`
-cannot map (allowed, listed once).
+above, the role API Gateway writes access logs as (its CloudWatch role), and actions
+`calls.py` cannot map (allowed, listed once). An EventBridge Pipe's calls are held to its role
+(`authorize_role`, asked by the pipe runner).
 Identity policies are read from moto once per role and again after an IAM write through the
 gateway (once moto accepted it); resource policies once moto accepted a write of their service
 (`resource_store.py`, whose watchers the gateway runs). Each allowed request is kept per role
@@ -141,30 +142,47 @@ class IamEnforcer:
         if call.requests is None:
             self._note_unchecked(call.action)
             return None
-        documents = self.policies(session.role_name)
         self.evaluated += 1  # a plain counter: an approximate figure under threads is enough
         principal = Principal(self.mapper.account_id, arn=session.principal)
         for wanted in call.requests:
-            identity = evaluate(documents, wanted)
-            resource = Decision.IMPLICIT_DENY
-            if identity is not Decision.EXPLICIT_DENY and any(
-                    kind in wanted.resource for kind in _RESOURCE_POLICY_SERVICES):
-                resource = evaluate_resource_policy(self.resources.policy(wanted.resource),
-                                                    principal, wanted)
-            decision = combined(identity, resource)
-            if decision is Decision.ALLOW:
-                self.usage.record(session.role_name, wanted)
+            message = self._authorize(session.role_name, principal, wanted, call.action)
+            if message is None:
                 denied = self._key_uses(request, call.action, session, principal, wanted)
                 if denied is not None:
                     return denied
-            else:
-                policy = ("resource-based" if resource is Decision.EXPLICIT_DENY
-                          else "identity-based")
-                message = self._record(principal, wanted, decision, policy, api=call.action,
-                                       role=session.role_name)
-                if message is not None:
-                    return denied_response(request, message)
+            elif message:
+                return denied_response(request, message)
         return None
+
+    def _authorize(self, role: str, principal: Principal, wanted: Request,
+                   api: str) -> str | None:
+        """A role session's request under the role's policies and the resource's: None when
+        allowed (recorded as used), else the deny's message ("" in report mode)."""
+        identity = evaluate(self.policies(role), wanted)
+        resource = Decision.IMPLICIT_DENY
+        if identity is not Decision.EXPLICIT_DENY and any(
+                kind in wanted.resource for kind in _RESOURCE_POLICY_SERVICES):
+            resource = evaluate_resource_policy(self.resources.policy(wanted.resource),
+                                                principal, wanted)
+        decision = combined(identity, resource)
+        if decision is Decision.ALLOW:
+            self.usage.record(role, wanted)
+            return None
+        policy = "resource-based" if resource is Decision.EXPLICIT_DENY else "identity-based"
+        return self._record(principal, wanted, decision, policy, api=api, role=role) or ""
+
+    def authorize_role(self, role_arn: str, session_name: str, action: str,
+                       resource: str) -> str | None:
+        """Whether a service acting as `role_arn` (an EventBridge Pipe as its role) may perform
+        `action` on `resource`: None when allowed (or not enforced), else AWS's message."""
+        if self.mode == "off":
+            return None
+        account = self.mapper.account_id
+        role = role_arn.rsplit("/", 1)[-1]
+        principal = Principal(account, arn=f"arn:aws:sts::{account}:assumed-role/{role}/"
+                                           f"{session_name[:64]}")
+        self.deliveries_evaluated += 1
+        return self._authorize(role, principal, Request(action, resource), action) or None
 
     def _key_uses(self, request: GatewayRequest, api: str, session: Session,
                   principal: Principal, wanted: Request) -> HttpResponse | None:
@@ -346,8 +364,10 @@ class IamEnforcer:
                      "the role's policies, kms:ViaService and the encryption context) of the KMS "
                      "requests AWS makes for a publish to an encrypted topic and a secret read "
                      "(a secret without KmsKeyId: the AWS-managed key's documented policy); not "
-                     "evaluated: other resource policies, the roles an EventBridge Pipe and API "
-                     "Gateway's CloudWatch role (access logs) act as")
+                     "evaluated: other resource policies, API Gateway's CloudWatch role (access "
+                     "logs)")
+        lines.append("IAM: EventBridge Pipes read their stream, invoke their enrichment, put "
+                     "events and dead-letter as their role")
         lines.append("IAM: Step Functions tasks call as their state machine's role (moto signs "
                      "them with one key; the role is that of the state machine whose definition "
                      "names the call's resource)")
