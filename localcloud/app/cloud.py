@@ -278,6 +278,10 @@ class LocalCloud:
                            resource: str) -> str | None:
         return self.iam.authorize_service(service, source_arn, action, resource)
 
+    def authorize_role(self, role_arn: str, session_name: str, action: str,
+                       resource: str) -> str | None:
+        return self.iam.authorize_role(role_arn, session_name, action, resource)
+
     def _new_code(self, spec: FunctionSpec) -> int:
         """A function's code or configuration changed: retire its workers; provisioned ones
         are started again."""

@@ -56,6 +56,12 @@ class Cloud(Protocol):
         `source_arn` may perform `action` on `resource` under that resource's policy: None
         when allowed (or not enforced), else AWS's message of the deny."""
 
+    def authorize_role(self, role_arn: str, session_name: str, action: str,
+                       resource: str) -> str | None:
+        """Whether a service acting as the role `role_arn` (a session named `session_name`)
+        may perform `action` on `resource`: None when allowed (or not enforced), else AWS's
+        message of the deny."""
+
 
 class Part(Protocol):
     """A running piece of the local cloud: started after the deployment, stopped in reverse."""

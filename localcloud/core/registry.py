@@ -97,6 +97,7 @@ class PipeSpec:
     arn: str
     source_arn: str  # a DynamoDB stream
     target_arn: str  # an event bus
+    role_arn: str | None = None  # what the pipe acts as (reads, enriches, puts, dead-letters)
     starting_position: str = "LATEST"
     batch_size: int = 100
     maximum_batching_window_seconds: int = 0

@@ -104,9 +104,10 @@ def grants_are_enough(local_cloud):
 
 
 # Calls a function's role is granted that the local cloud never sees from the function: AWS
-# services make them on its behalf (SQS, SNS and DynamoDB call KMS for an encrypted resource;
-# Lambda's log agent writes CloudWatch Logs; the X-Ray daemon sends traces).
-MADE_BY_AWS_FOR_THE_FUNCTION = ("kms:", "logs:", "xray:")
+# makes them on its behalf (Lambda's log agent writes CloudWatch Logs; the X-Ray daemon sends
+# traces). The KMS requests SNS and Secrets Manager make as the caller are evaluated (and
+# recorded) by the local cloud, so their grants are checked like the others.
+MADE_BY_AWS_FOR_THE_FUNCTION = ("logs:", "xray:")
 # Lambda polls a mapping's queue with the function's role (the local cloud's pollers use their own key).
 MAPPING_POLLING = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
                    "sqs:GetQueueAttributes")
@@ -167,20 +168,25 @@ def _lambda_acts_with_the_role(registry) -> set[tuple[str, str, str]]:
 @pytest.fixture(scope="session", autouse=True)
 def grants_are_needed(request, local_cloud):
     """Least privilege, from what the suite did: every (action, resource) grant of every
-    function's role and the workflow's was needed by a call some scenario made (taking it out of its statement
-    would have denied that call), but for the calls AWS makes with the role and the paths listed
+    function's role, the workflow's and the pipe's was needed by a call some scenario made
+    (taking it out of its statement would have denied that call), but for the calls AWS makes with the role and the paths listed
     above. Checked when the whole e2e directory ran and passed: a part of it takes fewer paths."""
     yield
     if not _whole_directory_ran(request.session):
         return
     iam, registry = local_cloud.iam, local_cloud.registry
-    lambda_made = _lambda_acts_with_the_role(registry)
+    exempt = _lambda_acts_with_the_role(registry)
+    # No scenario exhausts a pipe's retries: its dead-letter send is a path not taken.
+    pipe_roles = {spec.role_arn.rsplit("/", 1)[-1]: spec for spec in registry.pipes
+                  if spec.role_arn}
+    exempt |= {(role, "sqs:SendMessage", spec.dead_letter_arn)
+                    for role, spec in pipe_roles.items()}
     unneeded = []
     roles = {spec.role_arn.rsplit("/", 1)[-1] for spec in registry.functions.values()}
-    for role in sorted(roles | set(iam.tasks.roles())):  # the workflow's role too
+    for role in sorted(roles | set(iam.tasks.roles()) | set(pipe_roles)):
         for grant in iam.usage.unneeded(role, iam.policies(role)):
             if grant.action.lower().startswith(MADE_BY_AWS_FOR_THE_FUNCTION) \
-                    or (role, grant.action, grant.resource) in lambda_made \
+                    or (role, grant.action, grant.resource) in exempt \
                     or any(role == r and grant.action == a and grant.resource.endswith(end)
                            for r, a, end in PATHS_NOT_TAKEN):
                 continue

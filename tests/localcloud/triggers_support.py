@@ -79,6 +79,7 @@ class TestCloud:
         self.invocations: list[Invocation] = []
         # (function, payload, invocation_type) -> InvokeResult; None means a plain success.
         self.responder: Callable[[str, dict, str], InvokeResult | None] = lambda *_: None
+        self.role_denies: set[str] = set()  # actions `authorize_role` denies
         self._lock = threading.Lock()
 
     def aws(self, service: str, *, via_gateway: bool = False) -> Any:
@@ -87,6 +88,12 @@ class TestCloud:
     def authorize_delivery(self, service: str, source_arn: str, action: str,
                            resource: str) -> str | None:
         return None  # resource policies are the local cloud's tests' concern
+
+    def authorize_role(self, role_arn: str, session_name: str, action: str,
+                       resource: str) -> str | None:
+        """Denies the actions in `role_denies` (the enforcer's own tests evaluate policies)."""
+        return (f"User: {session_name} is not authorized to perform: {action} on resource: "
+                f"{resource}") if action in self.role_denies else None
 
     def invoke(self, function: str, payload: bytes, *, invocation_type: str = "RequestResponse",
                qualifier: str | None = None) -> InvokeResult:

@@ -73,6 +73,7 @@ def pipe_spec(name: str, arn: str, inputs: dict) -> PipeSpec:
     _unsupported(bus, _BUS_KEYS, "targetParameters.eventbridgeEventBusParameters.")
     return PipeSpec(
         name=name, arn=arn, source_arn=source, target_arn=target,
+        role_arn=inputs.get("roleArn"),
         starting_position=stream.get("startingPosition") or "LATEST",
         batch_size=as_int(stream.get("batchSize"), 100),
         maximum_batching_window_seconds=as_int(stream.get("maximumBatchingWindowInSeconds"), 0),

@@ -4,8 +4,8 @@ denies answered as AWS answers them.
 Each Lambda worker gets its own session of its function's execution role (STS AssumeRole in
 moto, session name = the function's name, as Lambda does); the gateway's `intercept` hook
 looks up the session of every signed call, derives its action(s) and resource(s)
-(`calls.py`) and evaluates them against the role's inline and attached customer-managed
-policies (`policy.py`) and, for a function, queue, topic or key, that resource's policy
+(`calls.py`) and evaluates them against the role's inline and attached policies
+(`policy.py`) and, for a function, queue, topic, secret or key, that resource's policy
 (`resource_policy.py`: in one account either allowing is enough, an explicit deny in either
 wins). Step Functions tasks, which moto signs with one key of its own, call as their state
 machine's role (`task_roles.py`). Calls signed with any other key (the local cloud itself, the
@@ -15,9 +15,13 @@ service with its source ARN (and a KMS-encrypted topic's key policy must let it 
 Modes: `enforce` denies, `report` lets the call or delivery through and logs the statement
 that is missing, `off` checks nothing. Every deny is kept for `status`.
 
-Not evaluated (said in the start-up summary): AWS-managed policies (moto does not load them),
-Secrets Manager and other resource policies than those above, roles EventBridge assumes for
-a target, and actions `calls.py` cannot map (allowed, listed once).
+A call AWS answers by asking KMS as the caller (publish to an encrypted topic, read a secret)
+also needs the key (`kms.py`: identity and key policy, `kms:ViaService`, the encryption
+context). Not evaluated (said in the start-up summary): AWS-managed policies (moto does not
+load them, so it refuses their attachments), resource policies of other services than those
+above, the role API Gateway writes access logs as (its CloudWatch role), and actions
+`calls.py` cannot map (allowed, listed once). An EventBridge Pipe's calls are held to its role
+(`authorize_role`, asked by the pipe runner).
 Identity policies are read from moto once per role and again after an IAM write through the
 gateway (once moto accepted it); resource policies once moto accepted a write of their service
 (`resource_store.py`, whose watchers the gateway runs). Each allowed request is kept per role
@@ -39,6 +43,7 @@ from localcloud.core.http import (AfterForward, GatewayRequest, HttpResponse, Ro
                                   json_response)
 
 from .calls import CallMapper
+from .kms import TOPIC_KEY_ACTIONS, KeyUses, key_decision, key_requests, kms_denied_response
 from .policy import Decision, Request, as_list, evaluate, unsupported_operators
 from .resource_policy import Principal, combined, evaluate_resource_policy, service_request
 from .resource_store import ResourcePolicies
@@ -57,9 +62,7 @@ _QUERY_COMPATIBLE = {"sqs": 400, "monitoring": 403}
 # Query-protocol services: AWS's code and status for an authorization failure.
 _QUERY_DENIED = {"sns": (403, "AuthorizationError"), "ses": (403, "AccessDenied")}
 # Services whose resources carry a resource policy the local cloud evaluates.
-_RESOURCE_POLICY_SERVICES = (":lambda:", ":sqs:", ":sns:")
-# What a service principal needs of the key of a KMS-encrypted topic it publishes to.
-_TOPIC_KEY_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt")
+_RESOURCE_POLICY_SERVICES = (":lambda:", ":sqs:", ":sns:", ":secretsmanager:")
 
 
 class Session:
@@ -82,6 +85,7 @@ class IamEnforcer:
         self._aws_managed: set[str] = set()  # attached AWS-managed policies, not evaluated
         self._secrets: dict[tuple[str, str], str] = {}
         self.resources = ResourcePolicies(aws)
+        self.keys = KeyUses(self.resources)  # the KMS requests a call makes for its caller
         self._lock = threading.Lock()
         self.denies: deque[dict] = deque(maxlen=_KEPT_DENIES)
         self.unchecked: set[str] = set()  # actions seen that calls.py cannot map
@@ -138,26 +142,61 @@ class IamEnforcer:
         if call.requests is None:
             self._note_unchecked(call.action)
             return None
-        documents = self.policies(session.role_name)
         self.evaluated += 1  # a plain counter: an approximate figure under threads is enough
         principal = Principal(self.mapper.account_id, arn=session.principal)
         for wanted in call.requests:
-            identity = evaluate(documents, wanted)
-            resource = Decision.IMPLICIT_DENY
-            if identity is not Decision.EXPLICIT_DENY and any(
-                    kind in wanted.resource for kind in _RESOURCE_POLICY_SERVICES):
-                resource = evaluate_resource_policy(self.resources.policy(wanted.resource),
-                                                    principal, wanted)
-            decision = combined(identity, resource)
+            message = self._authorize(session.role_name, principal, wanted, call.action)
+            if message is None:
+                denied = self._key_uses(request, call.action, session, principal, wanted)
+                if denied is not None:
+                    return denied
+            elif message:
+                return denied_response(request, message)
+        return None
+
+    def _authorize(self, role: str, principal: Principal, wanted: Request,
+                   api: str) -> str | None:
+        """A role session's request under the role's policies and the resource's: None when
+        allowed (recorded as used), else the deny's message ("" in report mode)."""
+        identity = evaluate(self.policies(role), wanted)
+        resource = Decision.IMPLICIT_DENY
+        if identity is not Decision.EXPLICIT_DENY and any(
+                kind in wanted.resource for kind in _RESOURCE_POLICY_SERVICES):
+            resource = evaluate_resource_policy(self.resources.policy(wanted.resource),
+                                                principal, wanted)
+        decision = combined(identity, resource)
+        if decision is Decision.ALLOW:
+            self.usage.record(role, wanted)
+            return None
+        policy = "resource-based" if resource is Decision.EXPLICIT_DENY else "identity-based"
+        return self._record(principal, wanted, decision, policy, api=api, role=role) or ""
+
+    def authorize_role(self, role_arn: str, session_name: str, action: str,
+                       resource: str) -> str | None:
+        """Whether a service acting as `role_arn` (an EventBridge Pipe as its role) may perform
+        `action` on `resource`: None when allowed (or not enforced), else AWS's message."""
+        if self.mode == "off":
+            return None
+        account = self.mapper.account_id
+        role = role_arn.rsplit("/", 1)[-1]
+        principal = Principal(account, arn=f"arn:aws:sts::{account}:assumed-role/{role}/"
+                                           f"{session_name[:64]}")
+        self.deliveries_evaluated += 1
+        return self._authorize(role, principal, Request(action, resource), action) or None
+
+    def _key_uses(self, request: GatewayRequest, api: str, session: Session,
+                  principal: Principal, wanted: Request) -> HttpResponse | None:
+        """The KMS requests AWS makes as the caller for an allowed request (`kms.py`)."""
+        for kms, key_policy in self.keys.implied(wanted):
+            decision, policy = key_decision(self.policies(session.role_name), key_policy,
+                                            principal, kms)
             if decision is Decision.ALLOW:
-                self.usage.record(session.role_name, wanted)
-            else:
-                policy = ("resource-based" if resource is Decision.EXPLICIT_DENY
-                          else "identity-based")
-                message = self._record(principal, wanted, decision, policy, api=call.action,
-                                       role=session.role_name)
-                if message is not None:
-                    return denied_response(request, message)
+                self.usage.record(session.role_name, kms)
+                continue
+            message = self._record(principal, kms, decision, policy, api=api,
+                                   role=session.role_name)
+            if message is not None:
+                return kms_denied_response(request, api, message)
         return None
 
     def _task_call(self, request: GatewayRequest) -> HttpResponse | None:
@@ -203,9 +242,9 @@ class IamEnforcer:
         checks = [(resource, service_request(action, resource, source_arn))]
         key = self.resources.topic_key(resource) if action == "sns:Publish" else None
         if key:
-            context = (("kms:EncryptionContext:aws:sns:topicArn", resource),)
-            checks += [(key, service_request(kms, key, source_arn, context))
-                       for kms in _TOPIC_KEY_ACTIONS]
+            source = service_request(action, resource, source_arn).context
+            checks += [(key, kms) for kms in key_requests(
+                TOPIC_KEY_ACTIONS, key, "sns", (("aws:sns:topicArn", resource),), source)]
         for arn, wanted in checks:
             decision = evaluate_resource_policy(self.resources.policy(arn), principal, wanted)
             if decision is not Decision.ALLOW:
@@ -321,10 +360,14 @@ class IamEnforcer:
         lines.append("IAM: resource policies evaluated: Lambda permissions, queue and topic "
                      "policies (for the functions' calls and for EventBridge, SNS, CloudWatch "
                      "alarm and API Gateway deliveries as their service principals, with the "
-                     "source ARN), and the key policy of a KMS-encrypted topic a service "
-                     "publishes to; not evaluated: Secrets Manager and other resource "
-                     "policies, key policies for the functions' own KMS calls, the roles "
-                     "EventBridge assumes for a target")
+                     "source ARN), Secrets Manager secret policies, and the key policies (with "
+                     "the role's policies, kms:ViaService and the encryption context) of the KMS "
+                     "requests AWS makes for a publish to an encrypted topic and a secret read "
+                     "(a secret without KmsKeyId: the AWS-managed key's documented policy); not "
+                     "evaluated: other resource policies, API Gateway's CloudWatch role (access "
+                     "logs)")
+        lines.append("IAM: EventBridge Pipes read their stream, invoke their enrichment, put "
+                     "events and dead-letter as their role")
         lines.append("IAM: Step Functions tasks call as their state machine's role (moto signs "
                      "them with one key; the role is that of the state machine whose definition "
                      "names the call's resource)")

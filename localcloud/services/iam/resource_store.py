@@ -3,12 +3,13 @@
 Lambda: the function's policy (`GetPolicy`, the statements `add-permission` made; moto returns
 one policy for the function and its aliases, each statement's `Resource` naming the qualified
 or unqualified ARN it was given for). SQS: the queue's `Policy` attribute. SNS: the topic's
-`Policy` attribute (and its `KmsMasterKeyId`, resolved to the key's ARN). KMS: the key policy.
+`Policy` attribute (and its `KmsMasterKeyId`, resolved to the key's ARN). Secrets Manager: the
+secret's resource policy (`put-resource-policy`) and its `KmsKeyId`. KMS: the key policy.
 A resource without a policy (or that does not exist) has `None`.
 
 The cache is cleared after moto accepted a write of these services through the gateway
 (`routes`: add/remove-permission, delete-function, set-queue-attributes, set-topic-attributes,
-put-key-policy, creates and deletes), so a change takes effect on the next delivery; clearing
+put-key-policy, put/delete-resource-policy, creates, updates and deletes), so a change takes effect on the next delivery; clearing
 it before the write would let a delivery meanwhile cache the old policy again.
 """
 
@@ -32,7 +33,10 @@ WRITES = {
             "DeleteQueue"},
     "sns": {"SetTopicAttributes", "AddPermission", "RemovePermission", "CreateTopic",
             "DeleteTopic"},
-    "kms": {"PutKeyPolicy", "CreateKey", "ScheduleKeyDeletion"},
+    "kms": {"PutKeyPolicy", "CreateKey", "ScheduleKeyDeletion", "CreateAlias", "UpdateAlias",
+            "DeleteAlias"},
+    "secretsmanager": {"PutResourcePolicy", "DeleteResourcePolicy", "UpdateSecret",
+                       "CreateSecret", "DeleteSecret", "RestoreSecret"},
 }
 # Lambda's REST paths that change a function's policy (add/remove-permission) or delete it.
 _LAMBDA_POLICY_WRITE = re.compile(r"^/2015-03-31/functions/[^/]+(/policy(/[^/]+)?)?/?$")
@@ -47,7 +51,8 @@ def is_policy_write(request: GatewayRequest) -> bool:
 
 
 class ResourcePolicies:
-    """`policy(arn)` and `topic_key(arn)` from moto, cached until `invalidate()`."""
+    """`policy(arn)`, `topic_key(arn)`, `secret_key(arn)` and `key_arn(alias)` from moto,
+    cached until `invalidate()`."""
 
     def __init__(self, aws: Callable[[str], Any]):
         self.aws = aws  # service -> a boto3 client straight to moto
@@ -61,6 +66,16 @@ class ResourcePolicies:
     def topic_key(self, topic_arn: str) -> str | None:
         """The ARN of the KMS key encrypting a topic, if any."""
         return self._cached(("key", topic_arn), lambda: self._read_topic_key(topic_arn))
+
+    def secret_key(self, secret_arn: str) -> str | None:
+        """The ARN of the customer-managed KMS key of a secret (None: the AWS-managed key)."""
+        return self._cached(("key", secret_arn), lambda: self._read_secret_key(secret_arn))
+
+    def key_arn(self, key: str) -> str:
+        """The ARN of a key named by alias or id (moto creates an AWS-managed alias's key on
+        first use, as AWS does)."""
+        return self._cached(("alias", key), lambda: self.aws("kms").describe_key(
+            KeyId=key)["KeyMetadata"]["Arn"])
 
     def invalidate(self) -> None:
         with self._lock:
@@ -96,6 +111,9 @@ class ResourcePolicies:
                     "Attributes", {}).get("Policy")
             elif parsed.service == "sns":
                 text = self._topic_attributes(arn).get("Policy")
+            elif parsed.service == "secretsmanager":
+                text = self.aws("secretsmanager").get_resource_policy(
+                    SecretId=arn).get("ResourcePolicy")
             elif parsed.service == "kms":
                 text = self.aws("kms").get_key_policy(KeyId=arn, PolicyName="default")["Policy"]
             else:
@@ -106,6 +124,13 @@ class ResourcePolicies:
 
     def _topic_attributes(self, topic_arn: str) -> dict:
         return self.aws("sns").get_topic_attributes(TopicArn=topic_arn)["Attributes"]
+
+    def _read_secret_key(self, secret_arn: str) -> str | None:
+        try:
+            key = self.aws("secretsmanager").describe_secret(SecretId=secret_arn).get("KmsKeyId")
+            return self.aws("kms").describe_key(KeyId=key)["KeyMetadata"]["Arn"] if key else None
+        except ClientError:
+            return None
 
     def _read_topic_key(self, topic_arn: str) -> str | None:
         try:

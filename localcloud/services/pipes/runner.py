@@ -17,6 +17,14 @@ One thread per pipe (as one batch per shard at a time, parallelization factor 1)
   description (DDBStreamBatchInfo, not the records, as AWS sends) goes to the dead-letter
   queue, and the shard moves on. Until then later records wait: order is kept.
 
+The pipe acts as its role, as on AWS: each read of the stream (`dynamodb:DescribeStream`,
+`GetShardIterator`, `GetRecords` on the stream), the enrichment (`lambda:InvokeFunction`), the
+PutEvents (`events:PutEvents` on the bus) and the dead-letter send (`sqs:SendMessage`) are
+authorized for it (`Cloud.authorize_role`) before the local cloud makes them with its own key. A
+read it may not make leaves the records in the stream (logged, tried again every second); an
+enrichment or PutEvents it may not make fails the attempt (retried, then dead-lettered); a
+dead-letter send it may not make drops the batch (logged).
+
 Delivery is at least once: a batch retried after some PutEvents entries were accepted delivers
 those again. StopPipe / StartPipe (stored in moto) pause and resume polling within a second.
 """
@@ -42,6 +50,8 @@ STATE_SECONDS = 1.0  # how often the pipe's desired state is read from moto
 FIRST_BACKOFF_SECONDS = 1.0  # simulated
 MAX_BACKOFF_SECONDS = 60.0
 PUT_EVENTS_MAX_ENTRIES = 10
+STREAM_READ_ACTIONS = ("dynamodb:DescribeStream", "dynamodb:GetShardIterator",
+                       "dynamodb:GetRecords")
 
 
 class StreamSource(Protocol):
@@ -103,6 +113,7 @@ class PipeRunner(BackgroundLoop):
         self.matches = matches
         self._running_until = 0.0
         self._running = True
+        self._read_denied: str | None = None  # the deny last logged for a stream read
         self.counts = {"delivered": 0, "filtered_out": 0, "failed_attempts": 0,
                        "dead_lettered": 0}
 
@@ -143,7 +154,24 @@ class PipeRunner(BackgroundLoop):
             self._running_until = time.monotonic() + STATE_SECONDS
         return self._running
 
+    def _denied(self, action: str, resource: str) -> str | None:
+        """The deny of `action` on `resource` for the pipe's role, if any."""
+        if not self.spec.role_arn:
+            return None
+        return self.cloud.authorize_role(self.spec.role_arn, self.spec.name, action, resource)
+
+    def _may_read(self) -> bool:
+        denied = next(filter(None, (self._denied(action, self.spec.source_arn)
+                                    for action in STREAM_READ_ACTIONS)), None)
+        if denied and denied != self._read_denied:
+            log.error("pipe %s: cannot read its source: %s", self.spec.name, denied)
+        self._read_denied = denied
+        return denied is None
+
     def _gather(self) -> list[dict]:
+        if not self._may_read():
+            self._stop.wait(STATE_SECONDS)
+            return []
         records = self.source.read(self.spec.batch_size)
         window = self.spec.maximum_batching_window_seconds
         if records and window > 0 and len(records) < self.spec.batch_size:
@@ -207,6 +235,9 @@ class PipeRunner(BackgroundLoop):
                     "DetailType": self.spec.detail_type or "Event from aws:dynamodb",
                     "Detail": json.dumps(payload), "Resources": self.spec.resources}
                    for payload in payloads]
+        denied = self._denied("events:PutEvents", self.spec.target_arn)
+        if denied:
+            raise PipeFailure(f"PutEvents: AccessDeniedException: {denied}")
         events = self.cloud.aws("events", via_gateway=True)
         for start in range(0, len(entries), PUT_EVENTS_MAX_ENTRIES):
             try:
@@ -219,6 +250,10 @@ class PipeRunner(BackgroundLoop):
             self.counts["delivered"] += len(entries[start:start + PUT_EVENTS_MAX_ENTRIES])
 
     def _enrich(self, batch: list[dict]) -> list[Any]:
+        denied = self._denied("lambda:InvokeFunction", self.spec.enrichment_function)
+        if denied:
+            raise PipeFailure(f"enrichment {self.spec.enrichment_function}: "
+                              f"AccessDeniedException: {denied}")
         result = self.cloud.invoke(self.spec.enrichment_function, json.dumps(batch).encode())
         if not result.ok:
             raise PipeFailure(f"enrichment {self.spec.enrichment_function}: status "
@@ -234,6 +269,11 @@ class PipeRunner(BackgroundLoop):
         if not self.spec.dead_letter_arn:
             log.warning("pipe %s: dropped a batch of %d (%s), no dead-letter queue",
                         self.spec.name, len(batch), condition)
+            return
+        denied = self._denied("sqs:SendMessage", self.spec.dead_letter_arn)
+        if denied:
+            log.error("pipe %s: dropped a batch of %d (%s): its dead-letter queue refused it: %s",
+                      self.spec.name, len(batch), condition, denied)
             return
         first, last = batch[0], batch[-1]
         message = {

@@ -74,5 +74,7 @@ def test_the_summary_says_what_iam_does_not_evaluate(local_cloud):
     summary = local_cloud.summary()
     assert "IAM (enforce)" in summary
     assert "resource policies evaluated: Lambda permissions, queue and topic policies" in summary
-    assert "not evaluated: Secrets Manager and other resource policies" in summary
+    assert "Secrets Manager secret policies, and the key policies" in summary
+    assert "not evaluated: other resource policies, API Gateway's CloudWatch role" in summary
+    assert "EventBridge Pipes read their stream, invoke their enrichment" in summary
     assert "AWS-managed policies (arn:aws:iam::aws:policy/...) are not evaluated" in summary

@@ -62,7 +62,7 @@ class Wiring:
             Target=bus_arn, SourceParameters={"DynamoDBStreamParameters": {
                 "StartingPosition": "LATEST"}})
         self.spec = PipeSpec(name=name, arn=f"arn:aws:pipes:{REGION}:{ACCOUNT_ID}:pipe/{name}",
-                             source_arn=stream, target_arn=bus_arn, filters=[PLACED_INSERTS],
+                             role_arn=f"arn:aws:iam::{ACCOUNT_ID}:role/pipe", source_arn=stream, target_arn=bus_arn, filters=[PLACED_INSERTS],
                              dead_letter_arn=dlq_arn, source="order.service",
                              detail_type="Order Placed", **settings)
         cloud.registry.pipes.append(self.spec)
@@ -148,6 +148,31 @@ def test_bisection_isolates_a_poison_record_which_goes_to_the_dlq(cloud, runners
     assert runners.stats()[wiring.spec.name]["dead_lettered"] == 1
 
 
+@pytest.mark.parametrize("missing", ["lambda:InvokeFunction", "events:PutEvents"])
+def test_a_call_the_pipe_s_role_may_not_make_sends_the_batch_to_the_dlq(cloud, runners, missing):
+    wiring = Wiring(cloud, enrichment_function=ENRICH, maximum_retry_attempts=1)
+    shape(cloud)
+    cloud.role_denies.add(missing)
+    runners.start()
+    wiring.put("o-denied")
+
+    [message] = drain(cloud.aws("sqs"), wiring.dlq_url, 1)
+    assert json.loads(message["Body"])["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert len(cloud.calls(ENRICH)) == (2 if missing == "events:PutEvents" else 0)
+
+
+def test_a_stream_the_pipe_s_role_may_not_read_keeps_its_records_until_it_may(cloud, runners):
+    wiring = Wiring(cloud)
+    cloud.role_denies.add("dynamodb:GetRecords")
+    runners.start()
+    wiring.put("o-waiting")
+    assert "Messages" not in cloud.aws("sqs").receive_message(QueueUrl=wiring.events_url,
+                                                              WaitTimeSeconds=2)
+    cloud.role_denies.clear()
+    [event] = wiring.events(1)
+    assert event["detail"]["dynamodb"]["NewImage"]["orderId"] == {"S": "o-waiting"}
+
+
 def test_stop_pipe_pauses_and_start_pipe_resumes_without_losing_records(cloud, runners):
     wiring = Wiring(cloud, enrichment_function=ENRICH)
     shape(cloud)
@@ -185,8 +210,9 @@ def test_the_programs_pipe_is_recorded_with_its_settings():
     spec = pipe_spec("p", "arn:p", inputs())
     assert (spec.batch_size, spec.maximum_retry_attempts, spec.maximum_record_age_seconds,
             spec.bisect_on_failure, spec.filters, spec.enrichment_function,
-            spec.source, spec.detail_type) == (
-        5, 7, 600, True, [PLACED_INSERTS], ENRICH, "order.service", "Order Placed")
+            spec.source, spec.detail_type, spec.role_arn) == (
+        5, 7, 600, True, [PLACED_INSERTS], ENRICH, "order.service", "Order Placed",
+        "arn:aws:iam::123456789012:role/r")
 
 
 @pytest.mark.parametrize("changes, key", [
