@@ -104,15 +104,17 @@ def test_a_throttled_enrichment_is_retried_by_the_pipe(api, aws, outputs, endpoi
 
 def test_a_worker_killed_mid_invoke_ends_confirmed_or_refunded(api, aws, outputs, endpoint,
                                                               inject):
-    # Slow the confirmation email so a notify-customer worker is busy, then kill it.
-    inject(action="ses:SendEmail", effect="slow", delay_seconds=3, count=1)
+    # Slow every email (until the test's faults are cleared) so that a notify-customer worker
+    # is busy sending the confirmation, then kill it. One slowed call is not enough: the
+    # fan-out's send-email, which also calls SES, usually takes it first.
+    inject(action="ses:SendEmail", effect="slow", delay_seconds=3)
     order_ids = place_batch(api, aws, outputs)
     function = f"{FUNCTION_PREFIX}-notify-customer"
 
     def busy_worker():
         status = admin(endpoint, "/_localcloud/status")["functions"].get(function) or {}
-        return status.get("in_flight")
-    wait_for(busy_worker, timeout=60, interval=0.05, what="notify-customer running")
+        return status.get("busy_pids")
+    wait_for(busy_worker, timeout=60, interval=0.05, what="a notify-customer worker running")
     killed = admin(endpoint, "/_localcloud/faults/kill-worker", {"function": function})
     assert killed["killed"]
 

@@ -408,6 +408,7 @@ class LambdaExecutor:
                     "in_flight": pool.in_flight, "concurrency_limit": self.limit(pool.spec),
                     "run_ms": round(pool.run_seconds * 1000, 1),
                     "worker_pids": sorted(w.pid for w in pool.idle + list(pool.busy)),
+                    "busy_pids": sorted(w.pid for w in pool.busy),  # running an invocation
                 }
         return result
 
