@@ -42,7 +42,7 @@ from localcloud.core.faults import action_of, aws_error, credential_scope
 from localcloud.core.http import (AfterForward, GatewayRequest, HttpResponse, RouteTable,
                                   json_response)
 
-from .calls import CallMapper
+from .calls import Call, CallMapper
 from .kms import TOPIC_KEY_ACTIONS, KeyUses, key_decision, key_requests, kms_denied_response
 from .policy import Decision, Request, as_list, evaluate, unsupported_operators
 from .resource_policy import Principal, combined, evaluate_resource_policy, service_request
@@ -127,6 +127,20 @@ class IamEnforcer:
         """The worker session whose key signed a call with this credential scope, if any."""
         return self._sessions.get(scope[0]) if scope else None
 
+    def _role_session(self, role: str, session_name: str) -> Principal:
+        """A session of `role` that a service (a pipe, a Step Functions task) acts as."""
+        account = self.mapper.account_id
+        return Principal(account, arn=f"arn:aws:sts::{account}:assumed-role/{role}/{session_name}")
+
+    def _checked_call(self, request: GatewayRequest) -> Call | None:
+        """The call of `request` to evaluate, or None: not an AWS call the mapper knows, or an
+        action it cannot map (listed once as not checked)."""
+        call = self.mapper.call_of(request)
+        if call is not None and call.requests is None:
+            self._note_unchecked(call.action)
+            return None
+        return call
+
     # -- the gateway hook -------------------------------------------------------------------
 
     def intercept(self, request: GatewayRequest) -> HttpResponse | None:
@@ -136,11 +150,8 @@ class IamEnforcer:
         session = self._session(scope)
         if session is None:
             return self._task_call(request) if scope and scope[0] == TASK_ACCESS_KEY else None
-        call = self.mapper.call_of(request)
+        call = self._checked_call(request)
         if call is None:
-            return None
-        if call.requests is None:
-            self._note_unchecked(call.action)
             return None
         self.evaluated += 1  # a plain counter: an approximate figure under threads is enough
         principal = Principal(self.mapper.account_id, arn=session.principal)
@@ -177,10 +188,8 @@ class IamEnforcer:
         `action` on `resource`: None when allowed (or not enforced), else AWS's message."""
         if self.mode == "off":
             return None
-        account = self.mapper.account_id
         role = role_arn.rsplit("/", 1)[-1]
-        principal = Principal(account, arn=f"arn:aws:sts::{account}:assumed-role/{role}/"
-                                           f"{session_name[:64]}")
+        principal = self._role_session(role, session_name[:64])
         self.deliveries_evaluated += 1
         return self._authorize(role, principal, Request(action, resource), action) or None
 
@@ -202,11 +211,8 @@ class IamEnforcer:
     def _task_call(self, request: GatewayRequest) -> HttpResponse | None:
         """A Step Functions task's call, as the role of the state machine running it (among
         the candidates `task_roles.py` finds, the call is allowed if one role allows it)."""
-        call = self.mapper.call_of(request)
+        call = self._checked_call(request)
         if call is None:
-            return None
-        if call.requests is None:
-            self._note_unchecked(call.action)
             return None
         for wanted in call.requests:
             roles = self.tasks.roles_naming(wanted.resource)
@@ -219,8 +225,7 @@ class IamEnforcer:
                 self.usage.record(role, wanted)
             if allowing:
                 continue
-            principal = Principal(self.mapper.account_id, arn=(
-                f"arn:aws:sts::{self.mapper.account_id}:assumed-role/{roles[0]}/states-task"))
+            principal = self._role_session(roles[0], "states-task")
             message = self._record(principal, wanted, decisions[roles[0]], "identity-based",
                                    api=call.action, role=roles[0])
             if message is not None:
