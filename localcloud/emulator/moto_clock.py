@@ -21,11 +21,11 @@ real time.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
-import urllib.request
 from typing import Any, Callable
+
+from .json_endpoint import call_json, json_endpoint
 
 PATH = "/_localcloud/moto-clock"
 
@@ -94,20 +94,8 @@ def set_time(moment: float) -> int:
 
 def middleware(app: Callable) -> Callable:
     """The WSGI app with PATH in front of it."""
-    def serve(environ: dict, start_response: Callable) -> Any:
-        if environ.get("PATH_INFO") != PATH:
-            return app(environ, start_response)
-        if environ["REQUEST_METHOD"] == "POST":
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-            body = json.loads(environ["wsgi.input"].read(length) or b"{}")
-            answer: dict = {"released": set_time(float(body["now"]))}
-        else:
-            answer = {"next_due": next_due(), "now": _frozen}
-        data = json.dumps(answer).encode()
-        start_response("200 OK", [("Content-Type", "application/json"),
-                                  ("Content-Length", str(len(data)))])
-        return [data]
-    return serve
+    return json_endpoint(app, PATH, get=lambda: {"next_due": next_due(), "now": _frozen},
+                         post=lambda body: {"released": set_time(float(body["now"]))})
 
 
 class MotoClock:
@@ -117,12 +105,7 @@ class MotoClock:
         self.url = moto_url + PATH
 
     def _call(self, body: dict | None = None) -> dict:
-        request = urllib.request.Request(
-            self.url, method="GET" if body is None else "POST",
-            data=None if body is None else json.dumps(body).encode(),
-            headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return json.loads(response.read())
+        return call_json(self.url, body, timeout=10)
 
     def set(self, moment: float) -> int:
         return self._call({"now": moment})["released"]

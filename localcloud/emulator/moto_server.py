@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import os
 import signal
 import socket
@@ -20,8 +19,8 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 
+from localcloud.emulator.json_endpoint import call_json
 from localcloud.emulator.snapshot import PATH as SNAPSHOT_PATH
 
 
@@ -82,19 +81,12 @@ class MotoServer:
 
     def configure(self, config: dict) -> dict:
         """POST /moto-api/config: moto's runtime switches (must precede state machine creation)."""
-        request = urllib.request.Request(
-            f"{self.url}/moto-api/config", data=json.dumps(config).encode(), method="POST",
-            headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=2) as response:
-            return json.loads(response.read())
+        return call_json(f"{self.url}/moto-api/config", config, timeout=2)
 
     def snapshot(self, token: str | None = None) -> dict:
         """What was loaded at start; with `token`, arm saving for that deployment and save."""
-        data = None if token is None else json.dumps({"token": token}).encode()
-        request = urllib.request.Request(f"{self.url}{SNAPSHOT_PATH}", data=data,
-                                         method="GET" if data is None else "POST")
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return json.loads(response.read())
+        return call_json(f"{self.url}{SNAPSHOT_PATH}", None if token is None else {"token": token},
+                         timeout=30)
 
     def stop(self, timeout: float = 5.0) -> None:
         process, self.process = self.process, None

@@ -29,6 +29,8 @@ import threading
 import weakref
 from typing import Any
 
+from .json_endpoint import json_endpoint
+
 log = logging.getLogger("localcloud.snapshot")
 
 FILE_NAME = "moto-state.pickle"
@@ -169,23 +171,11 @@ PATH = "/_localcloud/snapshot"
 def serve_snapshots(app: Any, snapshots: Snapshots, loaded: dict) -> Any:
     """WSGI: `GET /_localcloud/snapshot` answers what was loaded at start; `POST` with
     `{"token": ...}` arms saving for that deployment and saves now."""
-    import json
+    def arm_and_save(body: dict) -> dict:
+        snapshots.arm(body["token"])
+        return snapshots.save()
 
-    def application(environ: dict, start_response: Any) -> Any:
-        if environ.get("PATH_INFO") != PATH:
-            return app(environ, start_response)
-        if environ["REQUEST_METHOD"] == "POST":
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-            snapshots.arm(json.loads(environ["wsgi.input"].read(length))["token"])
-            body = snapshots.save()
-        else:
-            body = loaded
-        data = json.dumps(body).encode()
-        start_response("200 OK", [("Content-Type", "application/json"),
-                                  ("Content-Length", str(len(data)))])
-        return [data]
-
-    return application
+    return json_endpoint(app, PATH, get=lambda: loaded, post=arm_and_save)
 
 
 def saved_token(state_dir: str) -> str | None:
